@@ -1,0 +1,47 @@
+"""rlkit: a fast, Gymnasium-compatible, pluggable reinforcement-learning toolkit.
+
+``import rlkit`` is light: it loads NumPy and the interfaces, never TensorFlow or Numba. Heavier
+parts load when first used (``rlkit.agents``, ``rlkit.networks``, ``rlkit.train``).
+"""
+from rlkit._version import __version__
+from rlkit.core import Agent, Driver, Env, Observer, Policy, ReplayBuffer
+from rlkit.registry import make, register
+from rlkit.specs import ArraySpec, BoundedArraySpec
+from rlkit.types import (
+    BufferInfo,
+    LossInfo,
+    PolicyStep,
+    StepType,
+    TimeStep,
+    Trajectory,
+    from_transition,
+    restart,
+    termination,
+    transition,
+    truncation,
+)
+
+__all__ = [
+    "__version__",
+    "Agent",
+    "Driver",
+    "Env",
+    "Observer",
+    "Policy",
+    "ReplayBuffer",
+    "ArraySpec",
+    "BoundedArraySpec",
+    "BufferInfo",
+    "LossInfo",
+    "PolicyStep",
+    "StepType",
+    "TimeStep",
+    "Trajectory",
+    "from_transition",
+    "restart",
+    "termination",
+    "transition",
+    "truncation",
+    "make",
+    "register",
+]

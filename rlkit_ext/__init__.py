@@ -1,0 +1,1 @@
+"""Private compiled kernels of rlkit (Cython). No public API: use them through ``rlkit.backend``."""
