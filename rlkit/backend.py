@@ -85,7 +85,11 @@ def load(kernel: str, backend: str | None = None) -> ModuleType:
     if kernel not in KERNELS:
         raise BackendError(f"unknown kernel {kernel!r}; kernels are: {', '.join(KERNELS)}")
     name = default() if backend is None else backend.lower()
-    reason = unavailable_reason(name)
-    if reason is not None:
-        raise BackendError(f"backend {name!r} cannot be used: {reason}")
-    return importlib.import_module(_module_name(kernel, name))
+    if name not in BACKENDS:
+        raise BackendError(f"unknown backend {name!r} (choose one of {', '.join(BACKENDS)})")
+    module_name = _module_name(kernel, name)
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as err:
+        hint = " Build it with `pip install -e .` (needs a C compiler)." if name == "cython" else ""
+        raise BackendError(f"backend {name!r} cannot run kernel {kernel!r}: {module_name} failed to import ({err}).{hint}") from err
