@@ -306,7 +306,7 @@ def to_gymnasium_space(spec: Any) -> Any:
     if not isinstance(spec, ArraySpec):
         raise TypeError(f"expected an ArraySpec or a dict/tuple of them, got {spec!r}")
     if isinstance(spec, BoundedArraySpec) and spec.dtype == np.int8 and np.all(spec.minimum == 0) and np.all(spec.maximum == 1) and spec.shape:
-        return spaces.MultiBinary(list(spec.shape))
+        return spaces.MultiBinary(spec.shape[0] if len(spec.shape) == 1 else list(spec.shape))
     if isinstance(spec, BoundedArraySpec) and spec.dtype == np.int64:
         low = np.broadcast_to(spec.minimum, spec.shape)
         high = np.broadcast_to(spec.maximum, spec.shape)
