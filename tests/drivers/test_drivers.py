@@ -144,7 +144,7 @@ def test_episode_driver_unbatched_stops_on_the_last_step():
     assert int(time_step.step_type) == StepType.LAST
     recorder.seen.clear()
     time_step, _ = driver.run(time_step)
-    assert len(recorder.seen) == 4  # starts with the boundary step
+    assert len(recorder.seen) == 8  # boundary + 3 + boundary + 3
     assert recorder.seen[0].step_type == StepType.LAST and recorder.seen[0].next_step_type == StepType.FIRST
 
 
