@@ -1,0 +1,275 @@
+"""Metrics as observers (TF-Agents ``py_metrics`` names and semantics) and ``compute_avg_return``.
+
+    average_return = AverageReturnMetric(buffer_size=10)
+    driver = StepDriver(env, policy, observers=[buffer, average_return, EnvironmentSteps()])
+    ...
+    average_return.result()     # mean undiscounted return of the last 10 completed episodes
+
+A metric takes trajectories from a batched env (fields ``[N, ...]``, one accumulator per env) or an
+unbatched one (treated as ``N = 1``). The batch size is fixed by ``batch_size`` or by the first
+trajectory; feeding another batch size later is a ``ValueError`` (call ``reset()`` first).
+
+``get_state()`` returns a dict of NumPy arrays (0-d for counters) for checkpoints (``np.savez``,
+no pickle); ``set_state(state)`` restores it exactly.
+"""
+from __future__ import annotations
+
+import abc
+import operator
+from typing import Any, Mapping
+
+import numpy as np
+
+from rlkit.core import Env, Policy
+from rlkit.types import StepType, Trajectory
+
+__all__ = [
+    "Metric",
+    "StreamingMetric",
+    "AverageReturnMetric",
+    "AverageEpisodeLengthMetric",
+    "NumberOfEpisodes",
+    "EnvironmentSteps",
+    "compute_avg_return",
+]
+
+
+def _count(value: Any, name: str, minimum: int) -> int:
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {number}")
+    return number
+
+
+def _rows(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``step_type, next_step_type, reward`` as ``[N]`` arrays (``N = 1`` for an unbatched trajectory)."""
+    step_type = np.asarray(trajectory.step_type)
+    if step_type.ndim > 1:
+        raise ValueError(
+            f"metrics take trajectories with step_type of shape () or [batch_size], got {step_type.shape}; "
+            "pass the driver's trajectories, not replay samples [B, T, ...]"
+        )
+    return (
+        np.atleast_1d(step_type),
+        np.atleast_1d(np.asarray(trajectory.next_step_type)),
+        np.atleast_1d(np.asarray(trajectory.reward, dtype=np.float64)),
+    )
+
+
+class Metric(abc.ABC):
+    """An observer with a ``result()``; ``reset()`` forgets everything seen."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @abc.abstractmethod
+    def __call__(self, trajectory: Trajectory) -> None: ...
+
+    @abc.abstractmethod
+    def result(self) -> Any: ...
+
+    @abc.abstractmethod
+    def reset(self) -> None: ...
+
+    @abc.abstractmethod
+    def get_state(self) -> dict[str, np.ndarray]: ...
+
+    @abc.abstractmethod
+    def set_state(self, state: Mapping[str, Any]) -> None: ...
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, result={self.result()!r})"
+
+
+class StreamingMetric(Metric):
+    """Mean of a value over the last ``buffer_size`` completed episodes, with one accumulator per env.
+
+    ``result()`` is a float32 scalar: the mean over the window, or 0.0 before any episode completed.
+    """
+
+    def __init__(self, name: str, buffer_size: int = 10, batch_size: int | None = None) -> None:
+        super().__init__(name)
+        self._buffer_size = _count(buffer_size, "buffer_size", 1)
+        self._configured_batch_size = None if batch_size is None else _count(batch_size, "batch_size", 1)
+        self.reset()
+
+    @property
+    def buffer_size(self) -> int:
+        return self._buffer_size
+
+    @property
+    def batch_size(self) -> int | None:
+        """Number of parallel envs the accumulators track (``None`` until the first trajectory)."""
+        return None if self._accumulators is None else int(self._accumulators.shape[0])
+
+    def reset(self) -> None:
+        self._window = np.zeros(self._buffer_size, np.float64)  # circular; oldest at _start
+        self._start = 0
+        self._length = 0
+        batch = self._configured_batch_size
+        self._accumulators = None if batch is None else np.zeros(batch, np.float64)
+
+    def values(self) -> np.ndarray:
+        """The values in the window, oldest first (float64 ``[<= buffer_size]``)."""
+        return np.roll(self._window, -self._start)[: self._length].copy()
+
+    def result(self) -> np.float32:
+        if self._length == 0:
+            return np.float32(0.0)
+        return np.float32(np.mean(self._window[: self._length]))
+
+    def _add(self, values: np.ndarray) -> None:
+        for value in values:
+            index = (self._start + self._length) % self._buffer_size
+            self._window[index] = value
+            if self._length < self._buffer_size:
+                self._length += 1
+            else:
+                self._start = (self._start + 1) % self._buffer_size
+
+    def __call__(self, trajectory: Trajectory) -> None:
+        step_type, next_step_type, reward = _rows(trajectory)
+        if self._accumulators is None:
+            self._accumulators = np.zeros(step_type.shape[0], np.float64)
+        elif self._accumulators.shape[0] != step_type.shape[0]:
+            raise ValueError(
+                f"{self.name} tracks {self._accumulators.shape[0]} envs but got a trajectory of batch size "
+                f"{step_type.shape[0]}; call reset() before switching envs (or pass batch_size)"
+            )
+        self._update(self._accumulators, step_type, next_step_type, reward)
+
+    @abc.abstractmethod
+    def _update(self, accumulators: np.ndarray, step_type: np.ndarray, next_step_type: np.ndarray,
+                reward: np.ndarray) -> None:
+        """Update ``accumulators`` in place and ``_add`` the values of episodes completed now."""
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        accumulators = np.zeros(0, np.float64) if self._accumulators is None else self._accumulators.copy()
+        return {"window": self.values(), "accumulators": accumulators}
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        window = np.asarray(state["window"], np.float64)
+        accumulators = np.asarray(state["accumulators"], np.float64)
+        if window.ndim != 1 or window.shape[0] > self._buffer_size:
+            raise ValueError(f"{self.name}: state window must be 1-D with <= {self._buffer_size} values, got {window.shape}")
+        if accumulators.ndim != 1:
+            raise ValueError(f"{self.name}: state accumulators must be 1-D, got shape {accumulators.shape}")
+        self.reset()
+        self._add(window)
+        self._accumulators = accumulators.copy() if accumulators.size else None
+
+
+class AverageReturnMetric(StreamingMetric):
+    """Average undiscounted return of the last ``buffer_size`` completed episodes."""
+
+    def __init__(self, name: str = "AverageReturn", buffer_size: int = 10, batch_size: int | None = None) -> None:
+        super().__init__(name, buffer_size, batch_size)
+
+    def _update(self, returns, step_type, next_step_type, reward) -> None:
+        returns[step_type == StepType.FIRST] = 0.0
+        returns += reward
+        self._add(returns[next_step_type == StepType.LAST])
+
+
+class AverageEpisodeLengthMetric(StreamingMetric):
+    """Average length (env steps, boundary steps excluded) of the last ``buffer_size`` completed episodes."""
+
+    def __init__(self, name: str = "AverageEpisodeLength", buffer_size: int = 10,
+                 batch_size: int | None = None) -> None:
+        super().__init__(name, buffer_size, batch_size)
+
+    def _update(self, steps, step_type, next_step_type, reward) -> None:
+        steps[step_type != StepType.LAST] += 1
+        is_last = next_step_type == StepType.LAST
+        self._add(steps[is_last])
+        steps[is_last] = 0.0
+
+
+class _Counter(Metric):
+    _key = "count"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self._count = np.int64(0)
+
+    def reset(self, value: int = 0) -> None:
+        self._count = np.int64(_count(value, "value", 0))
+
+    def result(self) -> np.int64:
+        return self._count
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {self._key: np.asarray(self._count, np.int64)}
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        self.reset(int(np.asarray(state[self._key])))
+
+
+class NumberOfEpisodes(_Counter):
+    """Episodes completed (transitions into a LAST step), summed over the batch."""
+
+    _key = "number_episodes"
+
+    def __init__(self, name: str = "NumberOfEpisodes") -> None:
+        super().__init__(name)
+
+    def __call__(self, trajectory: Trajectory) -> None:
+        self._count += np.int64(np.sum(np.asarray(trajectory.next_step_type) == StepType.LAST))
+
+
+class EnvironmentSteps(_Counter):
+    """Env steps taken, summed over the batch, excluding boundary steps (``LAST -> FIRST``) as TF-Agents does."""
+
+    _key = "environment_steps"
+
+    def __init__(self, name: str = "EnvironmentSteps") -> None:
+        super().__init__(name)
+
+    def __call__(self, trajectory: Trajectory) -> None:
+        self._count += np.int64(np.sum(np.asarray(trajectory.step_type) != StepType.LAST))
+
+
+def compute_avg_return(env: Env, policy: Policy, num_episodes: int = 10) -> float:
+    """Mean undiscounted return of ``num_episodes`` episodes of ``policy`` (the DQN tutorial's function).
+
+    Resets ``env`` first. An unbatched env runs the episodes one after another, each after a
+    ``reset()``, exactly as the tutorial does. A batched env of ``N`` envs runs them in parallel:
+    episodes are assigned to envs up front -- env ``i`` runs episodes ``i, i + N, i + 2N, ...``
+    (so ``num_episodes // N`` or one more each) -- and each env's later episodes follow on by
+    autoreset. Assigning episodes (rather than keeping the first ``num_episodes`` to finish) does
+    not bias the mean toward short episodes, and the result is deterministic for a deterministic
+    env and policy. Returns are summed in float64; the mean is returned as a Python float.
+    """
+    num_episodes = _count(num_episodes, "num_episodes", 1)
+    if env.batch_size is None:
+        total = 0.0
+        for _ in range(num_episodes):
+            time_step = env.reset()
+            policy_state = policy.get_initial_state(None)
+            while not time_step.is_last():
+                policy_step = policy.action(time_step, policy_state)
+                time_step = env.step(policy_step.action)
+                policy_state = policy_step.state
+                total += float(time_step.reward)
+        return total / num_episodes
+
+    n = env.batch_size
+    quota = np.full(n, num_episodes // n, np.int64) + (np.arange(n) < num_episodes % n)
+    returns = np.zeros(n, np.float64)
+    total = 0.0
+    time_step = env.reset()
+    policy_state = policy.get_initial_state(n)
+    while quota.any():
+        policy_step = policy.action(time_step, policy_state)
+        time_step = env.step(policy_step.action)
+        policy_state = policy_step.state
+        running = quota > 0
+        returns += np.where(running, np.asarray(time_step.reward, np.float64), 0.0)
+        finished = running & (np.asarray(time_step.step_type) == StepType.LAST)
+        total += float(np.sum(returns[finished]))
+        returns[finished] = 0.0
+        quota -= finished
+    return total / num_episodes
