@@ -78,6 +78,8 @@ class QNetwork(keras.Model):
             )
             for i, u in enumerate(units)
         ]
+        for i, layer in enumerate(self.hidden_layers):  # direct attributes, so tf.train.Checkpoint tracks them
+            setattr(self, f"hidden_{i}", layer)
         self.q_head = keras.layers.Dense(
             num_actions,
             kernel_initializer=keras.initializers.RandomUniform(-0.03, 0.03, seed=seeded(len(units))),
