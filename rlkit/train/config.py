@@ -27,6 +27,7 @@ import math
 import re
 import types
 import typing
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -355,11 +356,13 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode) -> dict:
     seen: set = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, typing.Hashable) and key in seen:
+        if not isinstance(key, Hashable):
+            continue  # construct_mapping reports unhashable keys with their position
+        if key in seen:
             raise yaml.constructor.ConstructorError(
                 "while constructing a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark
             )
-        seen.add(key) if isinstance(key, typing.Hashable) else None
+        seen.add(key)
     return loader.construct_mapping(node, deep=True)
 
 
