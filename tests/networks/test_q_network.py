@@ -39,7 +39,7 @@ def test_seeded_networks_are_identical_and_initialisers_follow_tf_agents():
     c = QNetwork(OBS_SPEC, ACTION_SPEC, seed=4)
     np.testing.assert_array_equal(a.flat_params().numpy(), b.flat_params().numpy())
     assert not np.array_equal(a.flat_params().numpy(), c.flat_params().numpy())
-    np.testing.assert_array_equal(a.q_head.bias.numpy(), [-0.2] * 3)
+    np.testing.assert_array_equal(a.q_head.bias.numpy(), np.full(3, -0.2, np.float32))
     assert np.abs(a.q_head.kernel.numpy()).max() <= 0.03
     copy = a.copy(name="target")
     np.testing.assert_array_equal(copy.flat_params().numpy(), a.flat_params().numpy())
