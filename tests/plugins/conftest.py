@@ -19,6 +19,7 @@ PLUGIN_ROOT = REPO_ROOT / "examples" / "plugin_example"
 DIST_NAME = "rlkit-mountaincar"
 ENV_NAME = "MountainCarPlugin-v0"
 POLICY_NAME = "energy"
+NETWORK_NAME = "funnel"
 INSTALL_HINT = "run pip install ./examples/plugin_example (from the rlkit checkout) and re-run the tests"
 
 

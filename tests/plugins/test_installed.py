@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from rlkit import registry
-from tests.plugins.conftest import DIST_NAME, ENV_NAME, PLUGIN_ROOT, POLICY_NAME, REPO_ROOT
+from tests.plugins.conftest import DIST_NAME, ENV_NAME, NETWORK_NAME, PLUGIN_ROOT, POLICY_NAME, REPO_ROOT
 
 
 def test_distribution_is_installed_from_this_checkout(dist, declared_version):
@@ -19,6 +19,7 @@ def test_distribution_is_installed_from_this_checkout(dist, declared_version):
     groups = {(point.group, point.name): point.value for point in dist.entry_points}
     assert groups[("rlkit.envs", ENV_NAME)] == "rlkit_mountaincar.env:MountainCar"
     assert groups[("rlkit.policies", POLICY_NAME)] == "rlkit_mountaincar.policies:EnergyPolicy"
+    assert groups[("rlkit.networks", NETWORK_NAME)] == "rlkit_mountaincar.networks:funnel_q_network"
 
 
 def test_registry_resolves_entry_points_to_the_plugin_classes(dist, env_module, policies_module):
@@ -40,6 +41,7 @@ def _rlkit(*args: str) -> subprocess.CompletedProcess:
     [
         ("envs", ENV_NAME, "rlkit_mountaincar.env:MountainCar"),
         ("policies", POLICY_NAME, "rlkit_mountaincar.policies:EnergyPolicy"),
+        ("networks", NETWORK_NAME, "rlkit_mountaincar.networks:funnel_q_network"),
     ],
 )
 def test_rlkit_list_shows_each_plugin_entry_with_its_distribution(dist, kind, name, target):
@@ -50,6 +52,15 @@ def test_rlkit_list_shows_each_plugin_entry_with_its_distribution(dist, kind, na
     assert matches, f"{name} missing from `rlkit list {kind}`:\n{result.stdout}"
     assert matches[0][1:] == [DIST_NAME, dist.version, target], result.stdout  # source, version, target, not broken
     assert "warning" not in result.stderr, result.stderr
+
+
+def test_rlkit_list_stays_light_with_the_plugin_installed(dist):
+    """Listing loads every plugin entry; the network module must not drag TensorFlow in."""
+    probe = "import sys, rlkit.cli; rlkit.cli.main(['list']); print('TF' if 'tensorflow' in sys.modules else 'no TF')"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert NETWORK_NAME in result.stdout and result.stdout.strip().endswith("no TF"), result.stdout
 
 
 def test_make_builds_a_batched_plugin_env(env_module):

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.plugins.conftest import ENV_NAME, PLUGIN_ROOT, REPO_ROOT
+from tests.plugins.conftest import ENV_NAME, NETWORK_NAME, PLUGIN_ROOT, REPO_ROOT
 
 CONFIG = PLUGIN_ROOT / "mountaincar_dqn.yaml"
 
@@ -16,6 +16,7 @@ def test_example_config_is_valid_and_names_the_plugin_env(dist):
 
     config = load_config(CONFIG)
     assert config.env.name == ENV_NAME
+    assert config.network.name == NETWORK_NAME
     assert config.agent.name == "dqn"
     # 120k env steps, as the rl-zoo MountainCar-v0 DQN settings it follows.
     assert config.train.num_iterations * config.train.collect_steps_per_iteration * config.env.num_envs == 120_000
