@@ -258,6 +258,7 @@ class CartPole(Env):
 
     def close(self) -> None:
         self._closed = True
+        self._current_time_step = None
 
     def _check_open(self) -> None:
         if self._closed:
