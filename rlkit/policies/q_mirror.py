@@ -74,14 +74,20 @@ class QValueMirror:
         self._dueling = bool(dueling)
         self._backend = backend
         self._layout = self._make_layout(sizes, self._dueling)
-        self._num_params = sum(int(np.prod(shape)) for _, shape in self._layout)
+        self._slices = []
+        offset = 0
+        for _, shape in self._layout:
+            size = int(np.prod(shape))
+            self._slices.append((offset, offset + size, shape))
+            offset += size
+        self._num_params = offset
         self._kernels = None
         if backend == "numba":
             from rlkit.policies import _q_mirror_numba
 
             self._kernels = _q_mirror_numba
         self._params = np.zeros(self._num_params, np.float32)
-        self._views = self._split(self._params)
+        self._views = None if self._kernels is not None else self._split(self._params)
         if params is not None:
             self.set_params(params)
 
@@ -147,15 +153,10 @@ class QValueMirror:
                 f"(dueling={self._dueling}), got {flat.shape[0]}"
             )
         self._params = flat
-        self._views = self._split(flat)
+        self._views = None if self._kernels is not None else self._split(flat)  # only the NumPy path uses views
 
     def _split(self, flat: np.ndarray) -> list[np.ndarray]:
-        views, offset = [], 0
-        for _, shape in self._layout:
-            size = int(np.prod(shape))
-            views.append(flat[offset : offset + size].reshape(shape))
-            offset += size
-        return views
+        return [flat[start:stop].reshape(shape) for start, stop, shape in self._slices]
 
     def set_weights(self, weights: Sequence[Any]) -> None:
         """Replace all parameters from arrays shaped as :attr:`layout` (Keras ``get_weights()`` order)."""
@@ -168,7 +169,7 @@ class QValueMirror:
 
     def get_weights(self) -> list[np.ndarray]:
         """The parameters split into arrays shaped as :attr:`layout`."""
-        return [view.copy() for view in self._views]
+        return [view.copy() for view in self._split(self._params)]
 
     # -- forward ------------------------------------------------------------------------------
     def _as_batch(self, observations: Any) -> tuple[np.ndarray, bool]:
