@@ -1,0 +1,170 @@
+"""Numba implementation of the sampler kernel (see ``rlkit.kernels.sampler`` for the contract).
+
+Measured (2-core shared box, 100k rows, B=64, num_steps=2): ~2.5 us per ``sample_uniform`` call
+through the Python wrapper against ~40 us for the NumPy reference (~15x); the njit body alone
+is ~0.4 us, the rest is dispatch and the byte views.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from rlkit.kernels.sampler import GAVE_UP, LAST, NO_VALID_WINDOW
+from rlkit.kernels.sumtree_numba import _descend
+
+__all__ = ["sample_uniform", "sample_prioritized", "random_uint64"]
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S11 = np.uint64(11)
+_S27 = np.uint64(27)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+_UNIT = 2.0**-53
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _next(rng_state):
+    z = rng_state[0] + _GAMMA
+    rng_state[0] = z
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _unit(z):
+    return np.float64(z >> _S11) * _UNIT
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _below(z, n):
+    index = np.int64(np.floor(_unit(z) * np.float64(n)))
+    return n - 1 if index >= n else index
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _step_type(rec, env, pos, offset):
+    return (np.int32(rec[env, pos, offset]) | (np.int32(rec[env, pos, offset + 1]) << 8)
+            | (np.int32(rec[env, pos, offset + 2]) << 16) | (np.int32(rec[env, pos, offset + 3]) << 24))
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")
+def _copy_window(rec, dst, i, env, pos, num_steps, max_length):
+    for j in range(num_steps):
+        dst[i, j, :] = rec[env, (pos + j) % max_length, :]
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _random_uint64(rng_state, out):
+    for i in range(out.shape[0]):
+        out[i] = _next(rng_state)
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _sample_uniform(rec, st_offset, count, num_steps, num_last, rng_state, dst, ids, info, max_rounds):
+    num_envs, max_length = rec.shape[0], rec.shape[1]
+    m = ids.shape[0]
+    stored = min(count, max_length)
+    starts = stored - num_steps + 1
+    if starts <= 0 or num_envs <= 0:
+        return NO_VALID_WINDOW
+    head = count % max_length
+    tail_last = 0
+    for env in range(num_envs):
+        for age in range(num_steps - 1):
+            if _step_type(rec, env, (head - 1 - age) % max_length, st_offset) == LAST:
+                tail_last += 1
+    valid = num_envs * starts - (num_last - tail_last)
+    if valid <= 0:
+        return NO_VALID_WINDOW
+    oldest = count - stored
+    n = num_envs * starts
+    ids[:] = -1
+    for _ in range(max_rounds):
+        rejected = 0
+        for i in range(m):
+            if ids[i] >= 0:
+                continue
+            u = _below(_next(rng_state), n)
+            env = u // starts
+            t = oldest + u % starts
+            pos = t % max_length
+            if _step_type(rec, env, pos, st_offset) == LAST:
+                rejected += 1
+                continue
+            ids[i] = t * num_envs + env
+            _copy_window(rec, dst, i, env, pos, num_steps, max_length)
+        if rejected == 0:
+            break
+    else:
+        return GAVE_UP
+    probability = np.float32(1.0 / valid)
+    for i in range(m):
+        info[0, i] = probability
+        info[1, i] = 1.0
+    return valid
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _sample_prioritized(rec, st_offset, count, num_steps, tree, rng_state, dst, ids, info, max_rounds):
+    num_envs, max_length = rec.shape[0], rec.shape[1]
+    m = ids.shape[0]
+    num_leaves = tree.shape[0] // 2
+    stored = min(count, max_length)
+    if stored - num_steps + 1 <= 0 or num_envs <= 0:
+        return NO_VALID_WINDOW
+    head = count % max_length
+    excluded = 0.0
+    for env in range(num_envs):
+        for age in range(num_steps - 1):
+            excluded += tree[num_leaves + env * max_length + (head - 1 - age) % max_length]
+    total = tree[1]
+    mass = total - excluded
+    if not mass > 0.0:
+        return NO_VALID_WINDOW
+    ids[:] = -1
+    for _ in range(max_rounds):
+        rejected = 0
+        for i in range(m):
+            if ids[i] >= 0:
+                continue
+            leaf = _descend(tree, _unit(_next(rng_state)) * total)
+            env = leaf // max_length
+            pos = leaf % max_length
+            age = (head - 1 - pos) % max_length
+            priority = tree[num_leaves + leaf]
+            if age < num_steps - 1 or not priority > 0.0 or _step_type(rec, env, pos, st_offset) == LAST:
+                rejected += 1
+                continue
+            ids[i] = (count - 1 - age) * num_envs + env
+            info[0, i] = np.float32(priority / mass)
+            _copy_window(rec, dst, i, env, pos, num_steps, max_length)
+        if rejected == 0:
+            break
+    else:
+        return GAVE_UP
+    return 1
+
+
+def _bytes(array: np.ndarray, *shape: int) -> np.ndarray:
+    return array.reshape(-1).view(np.uint8).reshape(shape)
+
+
+def random_uint64(rng_state: np.ndarray, out: np.ndarray) -> None:
+    _random_uint64(rng_state, out)
+
+
+def sample_uniform(records, num_envs, max_length, record_size, step_type_offset, count, num_steps, num_last,
+                   rng_state, out, ids, info, max_rounds) -> int:
+    rec = _bytes(records, num_envs, max_length, record_size)
+    dst = _bytes(out, ids.shape[0], num_steps, record_size)
+    return int(_sample_uniform(rec, step_type_offset, count, num_steps, num_last, rng_state, dst, ids, info, max_rounds))
+
+
+def sample_prioritized(records, num_envs, max_length, record_size, step_type_offset, count, num_steps, tree,
+                       rng_state, out, ids, info, max_rounds) -> int:
+    rec = _bytes(records, num_envs, max_length, record_size)
+    dst = _bytes(out, ids.shape[0], num_steps, record_size)
+    return int(_sample_prioritized(rec, step_type_offset, count, num_steps, tree, rng_state, dst, ids, info, max_rounds))
