@@ -52,8 +52,13 @@ def _step_type(rec, env, pos, offset):
 
 @numba.njit(cache=True, error_model="numpy", inline="always")
 def _copy_window(rec, dst, i, env, pos, num_steps, max_length):
+    p = pos
     for j in range(num_steps):
-        dst[i, j, :] = rec[env, (pos + j) % max_length, :]
+        for k in range(rec.shape[2]):
+            dst[i, j, k] = rec[env, p, k]
+        p += 1
+        if p == max_length:
+            p = 0
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
@@ -149,6 +154,8 @@ def _sample_prioritized(rec, st_offset, count, num_steps, tree, rng_state, dst, 
 
 
 def _bytes(array: np.ndarray, *shape: int) -> np.ndarray:
+    if array.dtype == np.uint8 and array.shape == shape:
+        return array
     return array.reshape(-1).view(np.uint8).reshape(shape)
 
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from rlkit.replay.base import MAX_ROUNDS, RecordReplayBuffer
+from rlkit.replay.base import MAX_ROUNDS, OutputArena, RecordReplayBuffer
+from rlkit.types import BufferInfo, Trajectory
 
 __all__ = ["UniformReplayBuffer"]
+
+_new = tuple.__new__
 
 
 class UniformReplayBuffer(RecordReplayBuffer):
@@ -27,7 +30,41 @@ class UniformReplayBuffer(RecordReplayBuffer):
         Every backend gives the same samples for the same seed.
 
     ``BufferInfo.probabilities`` is ``1 / number of valid windows``; ``weights`` are ones.
+    Each sample's arrays are fresh (never overwritten later); they are carved from chunks allocated
+    for several calls at once, which keeps ``sample`` within a few microseconds.
     """
+
+    def __init__(self, data_spec: Trajectory, batch_size: int = 1, max_length: int = 100_000,
+                 seed: int | None = None, backend: str | None = None) -> None:
+        super().__init__(data_spec, batch_size, max_length, seed, backend)
+        self._arena = OutputArena(self._layout.dtype, 1, 1, size=0)
+
+    def sample(self, sample_batch_size: int, num_steps: int = 2, rng: np.random.Generator | None = None
+               ) -> tuple[Trajectory, BufferInfo]:
+        """``sample_batch_size`` windows of ``num_steps`` consecutive rows: fields ``[B, num_steps, ...]``.
+
+        The hot path, kept flat (it overrides ``ReplayBuffer.sample``, which only forwards to ``_sample``,
+        to save a call): preallocated outputs, one kernel call. ``rng`` (a NumPy Generator) replaces the
+        buffer's own random stream for this call only.
+        """
+        if type(sample_batch_size) is not int or type(num_steps) is not int or sample_batch_size < 1 or num_steps < 1:
+            return super()._sample(sample_batch_size, num_steps, rng)
+        arena = self._arena
+        if arena.shape != (sample_batch_size, num_steps) or arena.next == arena.size:
+            arena = self._arena = OutputArena(self._layout.dtype, sample_batch_size, num_steps)
+        i = arena.next
+        arena.next = i + 1
+        out, ids, info = arena.out[i], arena.ids[i], arena.info[i]
+        code = self._sampler.sample_uniform(*self._kernel_args, self._count, num_steps, self._num_last,
+                                            self._rng_state if rng is None else self._rng_for(rng),
+                                            out, ids, info, MAX_ROUNDS)
+        if code <= 0:
+            self._raise_sampling_error(code, num_steps)
+        return self._layout.to_trajectory(out), _new(BufferInfo, (ids, info[0], info[1]))
+
+    def _sample(self, sample_batch_size: int, num_steps: int, rng: np.random.Generator | None
+                ) -> tuple[Trajectory, BufferInfo]:
+        return self.sample(sample_batch_size, num_steps, rng)
 
     def _draw(self, out: np.ndarray, ids: np.ndarray, info: np.ndarray, num_steps: int, num_blocks: int,
               rng: np.random.Generator | None) -> None:
