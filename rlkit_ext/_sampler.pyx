@@ -76,12 +76,14 @@ cdef inline int64_t _descend(const double* tree, int64_t num_leaves, double u) n
 
 
 cdef struct Buffers:
-    Py_buffer views[5]
+    Py_buffer views[6]  # the most any kernel acquires
     int acquired
 
 
 cdef void* _acquire(Buffers* held, object obj, bint writable, Py_ssize_t nbytes, str name) except NULL:
     """The data of C-contiguous ``obj`` (exactly ``nbytes`` long, else ValueError); released by ``_release``."""
+    if held.acquired >= 6:
+        raise RuntimeError("_sampler: too many buffers acquired")
     cdef Py_buffer* view = &held.views[held.acquired]
     PyObject_GetBuffer(obj, view, PyBUF_WRITABLE if writable else PyBUF_SIMPLE)
     held.acquired += 1
