@@ -145,7 +145,7 @@ class PrioritizedReplayBuffer(RecordReplayBuffer):
         probabilities = info[0].reshape(num_blocks, -1)
         betas = np.array([self.beta_at(self._sample_steps + k) for k in range(num_blocks)])[:, None]
         smallest = probabilities.min(axis=1, keepdims=True).astype(np.float64)
-        info[1] = (smallest / probabilities) ** betas  # (N P_i)^-beta / max_j (N P_j)^-beta
+        info[1] = ((smallest / probabilities) ** betas).reshape(-1)  # (N P_i)^-beta / max_j (N P_j)^-beta
         self._sample_steps += num_blocks
 
     # -- files -------------------------------------------------------------------------------------
