@@ -1,8 +1,9 @@
 """Numba implementation of the sampler kernel (see ``rlkit.kernels.sampler`` for the contract).
 
-Measured (2-core shared box, 100k rows, B=64, num_steps=2): ~2.5 us per ``sample_uniform`` call
-through the Python wrapper against ~40 us for the NumPy reference (~15x); the njit body alone
-is ~0.4 us, the rest is dispatch and the byte views.
+Measured through ``UniformReplayBuffer.sample`` (2-core shared box, 100k CartPole rows, B=64,
+num_steps=2): 5.8 us per batch against 51.7 us with the NumPy reference (~9x); 2.25 us per batch
+inside ``sample_block(50, 64)`` against 9.1 us (~4x). Numba's dispatch of the 13 arguments is most of
+the single-batch cost (the Cython kernel does the same batch in 2.8 us).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Numba implementation of the sum-tree kernel (see ``rlkit.kernels.sumtree``).
 
-Measured (2-core shared box): ``update`` of 64 leaves in a 2**17-leaf tree ~1.5 us against ~25 us for
-the NumPy reference (~15x); ``find`` of 64 targets ~1 us against ~15 us.
+Measured (2-core shared box, 2**17-leaf tree, 64 leaves/targets per call, including dispatch):
+``update`` 1.6 us against 129 us for the NumPy reference (~80x); ``find`` 1.3 us against 102 us (~78x).
 """
 from __future__ import annotations
 

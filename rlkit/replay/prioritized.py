@@ -51,7 +51,7 @@ class PrioritizedReplayBuffer(RecordReplayBuffer):
         super().__init__(data_spec, batch_size, max_length, seed, backend)
         self._alpha = _check_fraction("alpha", alpha)
         if not callable(beta):
-            _check_fraction("beta", beta)
+            beta = _check_fraction("beta", beta)
         self._beta = beta
         self._epsilon = _check_fraction("epsilon", epsilon)
         self._sumtree = _backend.load("sumtree", self._backend)
@@ -142,10 +142,16 @@ class PrioritizedReplayBuffer(RecordReplayBuffer):
                                                 state, out, ids, info, MAX_ROUNDS)
         if code <= 0:
             self._raise_sampling_error(code, num_steps)
-        probabilities = info[0].reshape(num_blocks, -1)
-        betas = np.array([self.beta_at(self._sample_steps + k) for k in range(num_blocks)])[:, None]
-        smallest = probabilities.min(axis=1, keepdims=True).astype(np.float64)
-        info[1] = ((smallest / probabilities) ** betas).reshape(-1)  # (N P_i)^-beta / max_j (N P_j)^-beta
+        weights = info[1]
+        if num_blocks == 1:
+            beta = self._beta if type(self._beta) is float else self.beta_at(self._sample_steps)
+            np.divide(info[0].min(), info[0], out=weights)  # (N P_i)^-beta / max_j (N P_j)^-beta
+        else:
+            probabilities = info[0].reshape(num_blocks, -1)
+            beta = np.array([self.beta_at(self._sample_steps + k) for k in range(num_blocks)], np.float32)[:, None]
+            np.divide(probabilities.min(axis=1, keepdims=True), probabilities, out=weights.reshape(num_blocks, -1))
+            beta = np.broadcast_to(beta, probabilities.shape).reshape(-1)
+        np.power(weights, beta, out=weights)
         self._sample_steps += num_blocks
 
     # -- files -------------------------------------------------------------------------------------
