@@ -1,0 +1,116 @@
+"""Metric outputs of a run: ``metrics.csv``, ``metrics.jsonl`` and TensorBoard event files.
+
+Every row has the same columns (``COLUMNS``); a value not measured at that iteration is left
+empty in the CSV and omitted from the JSONL line and TensorBoard. Rows are flushed as written, so
+a crashed run keeps its metrics up to the crash; on resume the files are truncated to the
+checkpoint's iteration first so that they match the resumed run.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+__all__ = ["COLUMNS", "MetricsRecorder", "read_metrics"]
+
+COLUMNS = (
+    "iteration",  # training iterations done (one collect + one train step each)
+    "env_steps",  # environment steps collected so far (initial collection included)
+    "episodes",  # completed training episodes
+    "loss",  # TD loss of the train step at this iteration
+    "epsilon",  # exploration rate of the collect policy
+    "train_return",  # average return of the last 10 training episodes
+    "eval_return",  # average return of the greedy policy over eval.num_episodes episodes
+    "eval_episode_length",  # average eval episode length (steps)
+    "steps_per_second",  # iterations per second of wall time since the previous log row
+    "wall_seconds",  # seconds since the run started
+)
+
+
+class MetricsRecorder:
+    """Appends metric rows to ``run_dir/metrics.csv`` and ``metrics.jsonl`` and, optionally, TensorBoard."""
+
+    def __init__(self, run_dir: str | Path, tensorboard: bool = True, resume_from_iteration: int | None = None) -> None:
+        self.run_dir = Path(run_dir)
+        self.csv_path = self.run_dir / "metrics.csv"
+        self.jsonl_path = self.run_dir / "metrics.jsonl"
+        if resume_from_iteration is not None:
+            self._truncate_after(resume_from_iteration)
+        new_file = not self.csv_path.exists()
+        self._csv_handle = open(self.csv_path, "a", newline="")
+        self._csv = csv.DictWriter(self._csv_handle, fieldnames=COLUMNS)
+        if new_file:
+            self._csv.writeheader()
+        self._jsonl = open(self.jsonl_path, "a")
+        self._writer = None
+        if tensorboard:
+            import tensorflow as tf  # TensorBoard events through tf.summary
+
+            self._tf = tf
+            self._writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
+
+    def record(self, **values: Any) -> None:
+        """Write one row; keys must be in ``COLUMNS`` and ``iteration`` is required."""
+        unknown = set(values) - set(COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown metric columns {sorted(unknown)}; known: {', '.join(COLUMNS)}")
+        if "iteration" not in values:
+            raise ValueError("a metrics row needs an 'iteration'")
+        row = {key: _clean(value) for key, value in values.items() if value is not None}
+        self._csv.writerow(row)
+        self._csv_handle.flush()
+        self._jsonl.write(json.dumps(row) + "\n")
+        self._jsonl.flush()
+        if self._writer is not None:
+            step = int(row["iteration"])
+            with self._writer.as_default(step=step):
+                for key, value in row.items():
+                    if key != "iteration":
+                        self._tf.summary.scalar(key, value)
+
+    def close(self) -> None:
+        self._csv_handle.close()
+        self._jsonl.close()
+        if self._writer is not None:
+            self._writer.flush()
+            self._writer.close()
+            self._writer = None
+
+    def _truncate_after(self, iteration: int) -> None:
+        rows = read_metrics(self.csv_path) if self.csv_path.exists() else []
+        kept = [row for row in rows if row["iteration"] <= iteration]
+        with open(self.csv_path, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            for row in kept:
+                writer.writerow({k: v for k, v in row.items() if v is not None})
+        with open(self.jsonl_path, "w") as handle:
+            for row in kept:
+                handle.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
+
+
+def _clean(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def read_metrics(path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a ``metrics.csv`` with numbers parsed (``None`` where empty)."""
+    rows = []
+    with open(path, newline="") as handle:
+        for raw in csv.DictReader(handle):
+            row: dict[str, Any] = {}
+            for key in COLUMNS:
+                text = raw.get(key, "")
+                if text in ("", None):
+                    row[key] = None
+                elif key in ("iteration", "env_steps", "episodes"):
+                    row[key] = int(float(text))
+                else:
+                    row[key] = float(text)
+            rows.append(row)
+    return rows
