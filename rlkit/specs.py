@@ -250,7 +250,8 @@ def validate_nest(spec: Any, value: Any, outer_shape: Sequence[int] | None = ())
             return {k: validate_nest(spec[k], value[k], outer_shape) for k in sorted(spec)}
         if len(spec) != len(value):
             raise ValueError(f"expected {len(spec)} items matching {spec!r}, got {len(value)}")
-        return type(spec)(validate_nest(s, v, outer_shape) for s, v in zip(spec, value))
+        items = [validate_nest(s, v, outer_shape) for s, v in zip(spec, value)]
+        return type(spec)(*items) if hasattr(spec, "_fields") else type(spec)(items)
     return spec.check_array(value, outer_shape)
 
 

@@ -20,6 +20,7 @@ _EXPORTS = {
     "EnvConformance": "rlkit.testing.conformance_env",
     "PolicyConformance": "rlkit.testing.conformance_policy",
     "ReplayBufferConformance": "rlkit.testing.conformance_replay",
+    "ReplayBufferWindowConformance": "rlkit.testing.conformance_replay",
     "FakeEnv": "rlkit.testing.fakes",
     "FakePolicy": "rlkit.testing.fakes",
     "FakeReplayBuffer": "rlkit.testing.fakes",
