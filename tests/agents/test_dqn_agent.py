@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
 import keras  # noqa: E402
 
 from rlkit import registry  # noqa: E402

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
 
 from rlkit.agents.dqn import losses  # noqa: E402
 

@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
 import keras  # noqa: E402
 
 from rlkit.agents.dqn import DqnAgent  # noqa: E402
