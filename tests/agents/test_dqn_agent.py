@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
+import tensorflow as tf  # noqa: E402,F401  (missing TensorFlow must fail, never skip)
 import keras  # noqa: E402
 
 from rlkit import registry  # noqa: E402

@@ -1,8 +1,7 @@
 """The pure DQN losses against numbers computed by hand."""
 import numpy as np
-import pytest
 
-import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
+import tensorflow as tf  # noqa: E402,F401  (missing TensorFlow must fail, never skip)
 
 from rlkit.agents.dqn import losses  # noqa: E402
 

@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 
-import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
+import tensorflow as tf  # noqa: E402,F401  (missing TensorFlow must fail, never skip)
 import keras  # noqa: E402
 
 from rlkit.agents.dqn import DqnAgent  # noqa: E402

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-import tensorflow as tf  # noqa: E402  (missing TensorFlow must fail, never skip)
+import tensorflow as tf  # noqa: E402,F401  (missing TensorFlow must fail, never skip)
 
 from rlkit import registry  # noqa: E402
 from rlkit.networks import QNetwork  # noqa: E402
