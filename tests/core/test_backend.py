@@ -89,3 +89,8 @@ def test_import_rlkit_is_light():
         "print(heavy); assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_gymnasium_module_form_registers_rlkit_envs():
+    code = "import gymnasium; env = gymnasium.make('rlkit:rlkit/CartPole-v1'); env.reset(seed=0); env.step(0)"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
