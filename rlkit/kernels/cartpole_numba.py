@@ -36,11 +36,9 @@ from rlkit.kernels.cartpole import (
 
 __all__ = ["Simulator"]
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+from rlkit.kernels.splitmix64 import GAMMA as _GOLDEN, MIX1 as _M1, MIX2 as _M2, UNIT as _TWO_POW_MINUS_53
+
 _S30, _S27, _S31, _S11, _S63 = (np.uint64(s) for s in (30, 27, 31, 11, 63))
-_TWO_POW_MINUS_53 = 2.0**-53
 _RESET_SPAN = RESET_HIGH - RESET_LOW
 _JIT = dict(cache=True, error_model="numpy", nogil=True)
 

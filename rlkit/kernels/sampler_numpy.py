@@ -11,10 +11,8 @@ from rlkit.kernels.sumtree_numpy import descend
 
 __all__ = ["sample_uniform", "sample_prioritized", "random_uint64"]
 
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_UNIT = 2.0**-53
+from rlkit.kernels.splitmix64 import GAMMA as _GAMMA, MIX1 as _MIX1, MIX2 as _MIX2, UNIT as _UNIT
+
 
 
 def _draw(rng_state: np.ndarray, k: int) -> np.ndarray:
