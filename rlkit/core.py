@@ -20,10 +20,11 @@ concept, whichever backend computes it. Public methods validate, then call a pro
 from __future__ import annotations
 
 import abc
-from typing import Any, Callable, Iterator, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Iterator, Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from rlkit import nest
 from rlkit.specs import ArraySpec, BoundedArraySpec, validate_nest, zeros_nest
 from rlkit.types import (
     DISCOUNT_DTYPE,
@@ -161,6 +162,17 @@ class Env(abc.ABC):
     def _step(self, action: Any) -> TimeStep:
         """Hook for ``step``; ``action`` is already validated."""
 
+    # -- checkpoints -------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, np.ndarray] | None:
+        """Everything needed to continue bit for bit (episode states, clocks, RNG streams, the
+        current time step) as a flat dict of NumPy arrays, or ``None`` if this env cannot save
+        itself (the default). Trainers store it in checkpoints; see :meth:`restore`."""
+        return None
+
+    def restore(self, snapshot: Mapping[str, np.ndarray]) -> None:
+        """Continue from a :meth:`snapshot` of an env built with the same arguments."""
+        raise NotImplementedError(f"{type(self).__name__} cannot restore snapshots (its snapshot() returns None)")
+
     # -- the rest ----------------------------------------------------------------------------
     def render(self, env_index: int = 0) -> np.ndarray:
         """An RGB ``uint8`` frame ``[H, W, 3]`` of env ``env_index`` of the batch."""
@@ -275,6 +287,13 @@ class ReplayBuffer(abc.ABC):
     def add_batch(self, items: Trajectory) -> None:
         """Append one row per env: every field ``[batch_size, ...]`` (``ValueError`` on a mismatch)."""
         self._add_batch(items)
+
+    def add_sequence(self, items: Trajectory) -> None:
+        """Append ``T`` rows per env: every field ``[T, batch_size, ...]`` (time-major); the same as
+        ``T`` :meth:`add_batch` calls, which is what this default does (buffers may do it in one go)."""
+        num_steps = len(nest.flatten(items.step_type)[0])
+        for t in range(num_steps):
+            self.add_batch(nest.map_structure(lambda field: field[t], items))
 
     def __call__(self, trajectory: Trajectory) -> None:
         """Observer form of :meth:`add_batch`."""

@@ -219,6 +219,32 @@ class CartPole(Env):
             raise ValueError("set_state expects finite states, got NaN or inf")
         self._sim.set_state(array.reshape(self._sim.num_envs, 4))
 
+    _SNAPSHOT_ARRAYS = ("state", "elapsed", "done", "rng", "obs", "reward", "discount", "step_type")
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Physical states, episode clocks, RNG streams and the latest outputs (see ``Env.snapshot``)."""
+        self._check_open()
+        arrays = {name: np.array(getattr(self._sim, name)) for name in self._SNAPSHOT_ARRAYS}
+        arrays["started"] = np.array([self._seeded, self._current_time_step is not None], np.bool_)
+        return arrays
+
+    def restore(self, snapshot: Any) -> None:
+        """Continue exactly where :meth:`snapshot` was taken (same ``num_envs`` and time limit)."""
+        self._check_open()
+        missing = [name for name in (*self._SNAPSHOT_ARRAYS, "started") if name not in snapshot]
+        if missing:
+            raise ValueError(f"not a CartPole snapshot: missing {', '.join(missing)}")
+        for name in self._SNAPSHOT_ARRAYS:
+            target = getattr(self._sim, name)
+            value = np.asarray(snapshot[name])
+            if value.shape != target.shape or value.dtype != target.dtype:
+                raise ValueError(f"CartPole snapshot field {name!r}: {value.dtype}{list(value.shape)} does not fit this env's "
+                                 f"{target.dtype}{list(target.shape)} (built with another num_envs?)")
+        for name in self._SNAPSHOT_ARRAYS:
+            getattr(self._sim, name)[...] = snapshot[name]
+        self._seeded, started = (bool(flag) for flag in np.asarray(snapshot["started"]))
+        self._current_time_step = self._time_step() if started else None
+
     def rollout(self, actions: Any) -> TimeStep:
         """Step ``T`` times in one kernel call: ``actions`` int64 ``[T, N]`` (``[T]`` unbatched).
 

@@ -131,10 +131,35 @@ class RecordReplayBuffer(ReplayBuffer):
             column[:, pos] = leaf
         self._num_last += int(np.count_nonzero(self._step_types[:, pos] == _LAST))
         self._count += 1
-        self._after_add(pos)
+        self._after_add(np.array([pos], np.int64))
 
-    def _after_add(self, pos: int) -> None:
-        """Hook: rows at position ``pos`` of every env were just written."""
+    def add_sequence(self, items: Trajectory) -> None:
+        """``T`` rows per env in one call: fields ``[T, batch_size, ...]`` (time-major, as collected).
+
+        Validated once and written with one copy per field; the same as ``T`` ``add_batch`` calls.
+        """
+        step_type = np.asarray(getattr(items, "step_type", None))
+        if not isinstance(items, Trajectory) or step_type.ndim < 1:
+            self._layout.validate(items, self._batch_size, 0)  # raises the message naming the layout
+        num_steps = int(step_type.shape[0])
+        leaves = self._layout.validate(items, self._batch_size, num_steps)
+        if num_steps == 0:
+            return
+        rows = np.arange(self._count, self._count + num_steps, dtype=np.int64)
+        if num_steps > self._max_length:  # only the newest max_length rows survive
+            rows, leaves = rows[-self._max_length:], [leaf[-self._max_length:] for leaf in leaves]
+        positions = rows % self._max_length
+        overwritten = positions[rows >= self._max_length]
+        if overwritten.size:
+            self._num_last -= int(np.count_nonzero(self._step_types[:, overwritten] == _LAST))
+        for column, leaf in zip(self._columns, leaves):
+            column[:, positions] = np.swapaxes(leaf, 0, 1)
+        self._num_last += int(np.count_nonzero(self._step_types[:, positions] == _LAST))
+        self._count += num_steps
+        self._after_add(positions)
+
+    def _after_add(self, positions: np.ndarray) -> None:
+        """Hook: rows at ``positions`` (int64 ``[P]``) of every env were just written."""
 
     def clear(self) -> None:
         self._count = 0

@@ -117,14 +117,18 @@ class RecordLayout:
         """JSON-able ``[name, shape, dtype]`` per leaf: what a saved buffer must match."""
         return [[name, list(spec.shape), spec.dtype.str] for name, spec in zip(self.names, self.specs)]
 
-    def validate(self, items: Any, num_envs: int) -> list[np.ndarray]:
-        """The leaves of ``items`` (a ``Trajectory`` with ``[num_envs, ...]`` fields) in ``names`` order.
+    def validate(self, items: Any, num_envs: int, num_steps: int | None = None) -> list[np.ndarray]:
+        """The leaves of ``items`` (a ``Trajectory`` with ``[num_envs, ...]`` fields, or ``[num_steps,
+        num_envs, ...]`` when ``num_steps`` is given) in ``names`` order.
 
         Raises ``ValueError`` naming the field, the expected spec and what was given.
         """
+        outer = (num_envs,) if num_steps is None else (num_steps, num_envs)
+        dims = f"[{num_envs}]" if num_steps is None else f"[{num_steps}, {num_envs}] (time, env)"
+        method = "add_batch" if num_steps is None else "add_sequence"
         if not isinstance(items, Trajectory):
             raise ValueError(
-                f"add_batch expects an rlkit.types.Trajectory with fields {', '.join(Trajectory._fields)}, "
+                f"{method} expects an rlkit.types.Trajectory with fields {', '.join(Trajectory._fields)}, "
                 f"got {type(items).__name__}; build one with rlkit.types.from_transition(...)"
             )
         leaves: list[np.ndarray] = []
@@ -133,11 +137,11 @@ class RecordLayout:
             if not field_leaves and (value is None or (nest.is_nested(value) and not nest.flatten(value))):
                 continue
             try:
-                checked = validate_nest(spec, value, (num_envs,))
+                checked = validate_nest(spec, value, outer)
             except (ValueError, TypeError) as err:
                 raise ValueError(
-                    f"add_batch: field {field!r} does not match the data spec for batch_size={num_envs} "
-                    f"(every field needs a leading [{num_envs}] dim): {err}"
+                    f"{method}: field {field!r} does not match the data spec for batch_size={num_envs} "
+                    f"(every field needs leading {dims} dims): {err}"
                 ) from None
             leaves.extend(nest.flatten(checked))
         return leaves

@@ -85,9 +85,10 @@ class PrioritizedReplayBuffer(RecordReplayBuffer):
         return self._tree[num_leaves:num_leaves + self.capacity].reshape(self._batch_size, self._max_length).copy()
 
     # -- writing -----------------------------------------------------------------------------------
-    def _after_add(self, pos: int) -> None:
-        values = np.where(self._step_types[:, pos] == StepType.LAST, 0.0, self._max_priority ** self._alpha)
-        self._sumtree.update(self._tree, self._env_leaves + pos, values)
+    def _after_add(self, positions: np.ndarray) -> None:
+        values = np.where(self._step_types[:, positions] == StepType.LAST, 0.0, self._max_priority ** self._alpha)
+        leaves = self._env_leaves[:, None] + positions[None, :]
+        self._sumtree.update(self._tree, leaves.reshape(-1), values.reshape(-1))
 
     def clear(self) -> None:
         super().clear()

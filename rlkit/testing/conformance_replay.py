@@ -57,6 +57,13 @@ def counting_rows(t: int, batch_size: int, episode_length: int = 4) -> Trajector
     )
 
 
+def counting_sequence_of_length_zero() -> Trajectory:
+    """An empty ``[0, 2, ...]`` sequence in the layout of :func:`counting_rows` with ``batch_size=2``."""
+    row = counting_rows(0, 2)
+    return Trajectory(*(np.asarray(field)[None][:0] if name != "policy_info" else ()
+                        for name, field in zip(Trajectory._fields, row)))
+
+
 def _fill(buffer, num_rows: int, batch_size: int, episode_length: int = 4, start: int = 0) -> None:
     for t in range(start, start + num_rows):
         buffer.add_batch(counting_rows(t, batch_size, episode_length))
@@ -138,6 +145,20 @@ class ReplayBufferConformance:
         buffer = make_buffer(counting_spec(), 1, 5)
         buffer(counting_rows(0, 1))
         assert buffer.num_frames() == 1
+
+    @pytest.mark.parametrize("num_rows", [0, 3, 7, 12])
+    def test_add_sequence_equals_add_batch_calls(self, make_buffer, num_rows):
+        one_by_one, at_once = make_buffer(counting_spec(), 2, 5), make_buffer(counting_spec(), 2, 5)
+        _fill(one_by_one, 2, 2)
+        _fill(at_once, 2, 2)
+        _fill(one_by_one, num_rows, 2, start=2)
+        rows = [counting_rows(t, 2) for t in range(2, 2 + num_rows)]
+        sequence = Trajectory(*(np.stack([getattr(row, field) for row in rows]) if field != "policy_info" else ()
+                                for field in Trajectory._fields)) if rows else counting_sequence_of_length_zero()
+        at_once.add_sequence(sequence)
+        assert at_once.num_frames() == one_by_one.num_frames()
+        for field in ("step_type", "observation", "action", "next_step_type", "reward", "discount"):
+            np.testing.assert_array_equal(getattr(at_once.gather_all(), field), getattr(one_by_one.gather_all(), field))
 
 
 class ReplayBufferWindowConformance:
