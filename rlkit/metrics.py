@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import abc
 import operator
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -30,6 +30,8 @@ __all__ = [
     "AverageEpisodeLengthMetric",
     "NumberOfEpisodes",
     "EnvironmentSteps",
+    "EvalResult",
+    "evaluate",
     "compute_avg_return",
 ]
 
@@ -67,6 +69,13 @@ class Metric(abc.ABC):
 
     @abc.abstractmethod
     def __call__(self, trajectory: Trajectory) -> None: ...
+
+    def observe_sequence(self, trajectories: Trajectory) -> None:
+        """Observe ``T`` consecutive trajectories at once: fields ``[T, N, ...]`` (``[T, ...]`` unbatched),
+        as ``T`` calls in time order would (metrics may do it faster)."""
+        for t in range(np.shape(trajectories.step_type)[0]):
+            self(Trajectory(*(() if name == "policy_info" else np.asarray(getattr(trajectories, name))[t]
+                              for name in Trajectory._fields)))
 
     @abc.abstractmethod
     def result(self) -> Any: ...
@@ -132,19 +141,48 @@ class StreamingMetric(Metric):
 
     def __call__(self, trajectory: Trajectory) -> None:
         step_type, next_step_type, reward = _rows(trajectory)
+        self._check_batch(step_type.shape[0])
+        self._update(self._accumulators, step_type, next_step_type, reward)
+
+    def observe_sequence(self, trajectories: Trajectory) -> None:
+        """``T`` steps at once: rows where an episode starts or ends go through ``_update`` one by one,
+        the stretches between them are summed in one ``_accumulate`` call."""
+        step_type = np.asarray(trajectories.step_type)
+        next_step_type = np.asarray(trajectories.next_step_type)
+        reward = np.asarray(trajectories.reward, dtype=np.float64)
+        if step_type.ndim == 1:  # unbatched [T]
+            step_type, next_step_type, reward = step_type[:, None], next_step_type[:, None], reward[:, None]
+        if step_type.ndim != 2:
+            raise ValueError(f"observe_sequence takes step_type of shape [T] or [T, batch_size], got {step_type.shape}")
+        self._check_batch(step_type.shape[1])
+        accumulators = self._accumulators
+        events = np.flatnonzero(np.any(step_type == StepType.FIRST, axis=1) | np.any(next_step_type == StepType.LAST, axis=1))
+        start = 0
+        for t in events.tolist():
+            if t > start:
+                self._accumulate(accumulators, step_type[start:t], reward[start:t])
+            self._update(accumulators, step_type[t], next_step_type[t], reward[t])
+            start = t + 1
+        if start < step_type.shape[0]:
+            self._accumulate(accumulators, step_type[start:], reward[start:])
+
+    def _check_batch(self, batch_size: int) -> None:
         if self._accumulators is None:
-            self._accumulators = np.zeros(step_type.shape[0], np.float64)
-        elif self._accumulators.shape[0] != step_type.shape[0]:
+            self._accumulators = np.zeros(batch_size, np.float64)
+        elif self._accumulators.shape[0] != batch_size:
             raise ValueError(
                 f"{self.name} tracks {self._accumulators.shape[0]} envs but got a trajectory of batch size "
-                f"{step_type.shape[0]}; call reset() before switching envs (or pass batch_size)"
+                f"{batch_size}; call reset() before switching envs (or pass batch_size)"
             )
-        self._update(self._accumulators, step_type, next_step_type, reward)
 
     @abc.abstractmethod
     def _update(self, accumulators: np.ndarray, step_type: np.ndarray, next_step_type: np.ndarray,
                 reward: np.ndarray) -> None:
         """Update ``accumulators`` in place and ``_add`` the values of episodes completed now."""
+
+    @abc.abstractmethod
+    def _accumulate(self, accumulators: np.ndarray, step_type: np.ndarray, reward: np.ndarray) -> None:
+        """``_update`` for rows ``[T, N]`` in which no episode starts or ends (so nothing completes)."""
 
     def get_state(self) -> dict[str, np.ndarray]:
         accumulators = np.zeros(0, np.float64) if self._accumulators is None else self._accumulators.copy()
@@ -173,6 +211,9 @@ class AverageReturnMetric(StreamingMetric):
         returns += reward
         self._add(returns[next_step_type == StepType.LAST])
 
+    def _accumulate(self, returns, step_type, reward) -> None:
+        returns += reward.sum(axis=0)
+
 
 class AverageEpisodeLengthMetric(StreamingMetric):
     """Average length (env steps, boundary steps excluded) of the last ``buffer_size`` completed episodes."""
@@ -186,6 +227,9 @@ class AverageEpisodeLengthMetric(StreamingMetric):
         is_last = next_step_type == StepType.LAST
         self._add(steps[is_last])
         steps[is_last] = 0.0
+
+    def _accumulate(self, steps, step_type, reward) -> None:
+        steps += np.count_nonzero(step_type != StepType.LAST, axis=0)
 
 
 class _Counter(Metric):
@@ -206,6 +250,9 @@ class _Counter(Metric):
 
     def set_state(self, state: Mapping[str, Any]) -> None:
         self.reset(int(np.asarray(state[self._key])))
+
+    def observe_sequence(self, trajectories: Trajectory) -> None:
+        self(trajectories)  # the counters sum over every axis
 
 
 class NumberOfEpisodes(_Counter):
@@ -232,44 +279,64 @@ class EnvironmentSteps(_Counter):
         self._count += np.int64(np.sum(np.asarray(trajectory.step_type) != StepType.LAST))
 
 
-def compute_avg_return(env: Env, policy: Policy, num_episodes: int = 10) -> float:
-    """Mean undiscounted return of ``num_episodes`` episodes of ``policy`` (the DQN tutorial's function).
+class EvalResult(NamedTuple):
+    """What :func:`evaluate` measured: mean return and length, and each episode's (float64 ``[num_episodes]``)."""
 
-    Resets ``env`` first. An unbatched env runs the episodes one after another, each after a
-    ``reset()``, exactly as the tutorial does. A batched env of ``N`` envs runs them in parallel:
-    episodes are assigned to envs up front -- env ``i`` runs episodes ``i, i + N, i + 2N, ...``
-    (so ``num_episodes // N`` or one more each) -- and each env's later episodes follow on by
-    autoreset. Assigning episodes (rather than keeping the first ``num_episodes`` to finish) does
-    not bias the mean toward short episodes, and the result is deterministic for a deterministic
-    env and policy. Returns are summed in float64; the mean is returned as a Python float.
+    average_return: float
+    average_length: float
+    returns: np.ndarray
+    lengths: np.ndarray
+
+
+def evaluate(env: Env, policy: Policy, num_episodes: int = 10, seed: int | None = None) -> EvalResult:
+    """Run ``num_episodes`` episodes of ``policy`` and return their undiscounted returns and lengths.
+
+    Resets ``env`` first (with ``seed``, if given, so that an evaluation can be repeated exactly).
+    An unbatched env runs the episodes one after another, each after a ``reset()``, exactly as the
+    tutorial does. A batched env of ``N`` envs runs them in parallel: episodes are assigned to envs
+    up front -- env ``i`` runs episodes ``i, i + N, i + 2N, ...`` -- and each env's later episodes
+    follow on by autoreset. Assigning episodes (rather than keeping the first ``num_episodes`` to
+    finish) does not bias the mean toward short episodes. Returns are summed in float64; lengths
+    count env steps (boundary steps excluded).
     """
     num_episodes = _count(num_episodes, "num_episodes", 1)
+    returns = np.zeros(num_episodes, np.float64)
+    lengths = np.zeros(num_episodes, np.float64)
     if env.batch_size is None:
-        total = 0.0
-        for _ in range(num_episodes):
-            time_step = env.reset()
+        for episode in range(num_episodes):
+            time_step = env.reset(seed=seed if episode == 0 else None)
             policy_state = policy.get_initial_state(None)
             while not time_step.is_last():
                 policy_step = policy.action(time_step, policy_state)
                 time_step = env.step(policy_step.action)
                 policy_state = policy_step.state
-                total += float(time_step.reward)
-        return total / num_episodes
+                returns[episode] += float(time_step.reward)
+                lengths[episode] += 1
+    else:
+        n = env.batch_size
+        episode_of = np.arange(n, dtype=np.int64)  # the episode each env is running (>= num_episodes: done)
+        running_return = np.zeros(n, np.float64)
+        running_length = np.zeros(n, np.float64)
+        time_step = env.reset(seed=seed)
+        policy_state = policy.get_initial_state(n)
+        while np.any(episode_of < num_episodes):
+            was_last = np.asarray(time_step.step_type) == StepType.LAST
+            policy_step = policy.action(time_step, policy_state)
+            time_step = env.step(policy_step.action)
+            policy_state = policy_step.state
+            running = (episode_of < num_episodes) & ~was_last
+            running_return += np.where(running, np.asarray(time_step.reward, np.float64), 0.0)
+            running_length += running
+            finished = np.flatnonzero(running & (np.asarray(time_step.step_type) == StepType.LAST))
+            returns[episode_of[finished]] = running_return[finished]
+            lengths[episode_of[finished]] = running_length[finished]
+            running_return[finished] = 0.0
+            running_length[finished] = 0.0
+            episode_of[finished] += n
+    return EvalResult(float(returns.mean()), float(lengths.mean()), returns, lengths)
 
-    n = env.batch_size
-    quota = np.full(n, num_episodes // n, np.int64) + (np.arange(n) < num_episodes % n)
-    returns = np.zeros(n, np.float64)
-    total = 0.0
-    time_step = env.reset()
-    policy_state = policy.get_initial_state(n)
-    while quota.any():
-        policy_step = policy.action(time_step, policy_state)
-        time_step = env.step(policy_step.action)
-        policy_state = policy_step.state
-        running = quota > 0
-        returns += np.where(running, np.asarray(time_step.reward, np.float64), 0.0)
-        finished = running & (np.asarray(time_step.step_type) == StepType.LAST)
-        total += float(np.sum(returns[finished]))
-        returns[finished] = 0.0
-        quota -= finished
-    return total / num_episodes
+
+def compute_avg_return(env: Env, policy: Policy, num_episodes: int = 10, seed: int | None = None) -> float:
+    """Mean undiscounted return of ``num_episodes`` episodes of ``policy`` (the DQN tutorial's function);
+    see :func:`evaluate`."""
+    return evaluate(env, policy, num_episodes, seed).average_return

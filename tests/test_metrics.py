@@ -15,6 +15,7 @@ from rlkit.metrics import (
     EnvironmentSteps,
     NumberOfEpisodes,
     compute_avg_return,
+    evaluate,
 )
 from rlkit.testing.fakes import FakeEnv, FakePolicy
 from rlkit.types import PolicyStep, StepType, Trajectory
@@ -231,3 +232,47 @@ def test_compute_avg_return_rejects_zero_episodes():
     env = FakeEnv(num_envs=None)
     with pytest.raises(ValueError, match="num_episodes must be >= 1"):
         compute_avg_return(env, FakePolicy(env.time_step_spec(), env.action_spec()), num_episodes=0)
+
+
+def test_evaluate_reports_each_episode_and_lengths_without_boundary_steps():
+    env = FakeEnv(num_envs=3, episode_length=4, num_actions=10)
+    result = evaluate(env, ScriptedPolicy(env, [[1, 2, 3]] * 100), num_episodes=5)
+    np.testing.assert_array_equal(result.returns, [4, 8, 12, 4, 8])  # episode i ran in env i % 3
+    np.testing.assert_array_equal(result.lengths, [4, 4, 4, 4, 4])
+    assert result.average_return == pytest.approx(7.2) and result.average_length == 4.0
+
+
+def test_evaluate_with_a_seed_repeats_exactly():
+    from rlkit.envs.cartpole import CartPole
+    from rlkit.policies import RandomPolicy
+
+    env = CartPole(num_envs=4, max_episode_steps=200)
+    policy = lambda: RandomPolicy(env.time_step_spec(), env.action_spec(), seed=3)  # noqa: E731
+    first, second = evaluate(env, policy(), 10, seed=7), evaluate(env, policy(), 10, seed=7)
+    np.testing.assert_array_equal(first.returns, second.returns)
+    assert np.all(first.lengths == first.returns)  # CartPole pays 1 per step
+
+
+# -- observe_sequence ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make_metric", [AverageReturnMetric, AverageEpisodeLengthMetric, NumberOfEpisodes, EnvironmentSteps])
+@pytest.mark.parametrize("num_envs", [None, 3])
+def test_observe_sequence_equals_one_call_per_step(make_metric, num_envs):
+    env = FakeEnv(num_envs=num_envs, episode_length=5, num_actions=10)
+    collected: list = []
+    run(env, ScriptedPolicy(env, [np.arange(3) + k % 7 for k in range(200)] if num_envs else [k % 7 for k in range(200)]),
+        [collected.append], num_steps=120)
+    stacked = Trajectory(*(() if name == "policy_info" else np.stack([getattr(t, name) for t in collected])
+                           for name in Trajectory._fields))
+    one_by_one, at_once = make_metric(), make_metric()
+    for trajectory in collected[:7]:  # start mid-episode in both
+        one_by_one(trajectory)
+        at_once(trajectory)
+    for trajectory in collected[7:]:
+        one_by_one(trajectory)
+    at_once.observe_sequence(Trajectory(*(() if name == "policy_info" else field[7:]
+                                          for name, field in zip(Trajectory._fields, stacked))))
+    assert at_once.result() == one_by_one.result()
+    for key, value in one_by_one.get_state().items():
+        np.testing.assert_array_equal(at_once.get_state()[key], value)
