@@ -6,13 +6,23 @@ subcommands that need them, so ``rlkit --help`` and ``rlkit list`` stay fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 import warnings
 from typing import Sequence
 
 from rlkit._version import __version__
 
 EXIT_USAGE = 2
+_STARTED = time.perf_counter()
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -53,8 +63,112 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    print("error: `rlkit train` is not available in this build of rlkit", file=sys.stderr)
-    return EXIT_USAGE
+    from pathlib import Path
+
+    from rlkit.train.config import load_config
+    from rlkit.train.run_dir import check_new_run_dir, load_run_config, new_run_dir
+
+    if args.resume:
+        if args.config or args.out:
+            raise _usage("--resume RUN_DIR continues a run in place: drop CONFIG and --out")
+        config = load_run_config(args.resume, args.overrides)
+        run_dir = Path(args.resume)
+    else:
+        config = load_config(args.config, args.overrides)
+        run_dir = Path(args.out) if args.out else new_run_dir(config)
+        check_new_run_dir(run_dir)
+    from rlkit.train.trainer import Trainer, TrainingInterrupted
+
+    trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
+                      progress=not args.quiet, started=_STARTED)
+    try:
+        summary = trainer.run()
+    except TrainingInterrupted as stop:
+        print(str(stop), file=sys.stderr)
+        return 130
+    seconds = summary["seconds"]
+    print(f"done: {summary['iterations']} iterations, {summary['env_steps']} env steps; final average return "
+          f"{summary['final_return']:.2f}, best {summary['best_return']:.2f} at iteration {summary['best_iteration']}; "
+          f"{seconds['total']:.1f} s ({seconds['collect'] + seconds['train']:.1f} s in the training loop)")
+    print(f"outputs: {run_dir}")
+    return 0
+
+
+def _run_policy(run_dir: str) -> tuple:
+    """``(config, policy factory)`` for a finished run: the exported SavedModel policy."""
+    from pathlib import Path
+
+    from rlkit.train.run_dir import load_run_config
+
+    config = load_run_config(run_dir)
+    path = Path(run_dir) / "policy"
+    if not (path / "saved_model.pb").is_file():
+        raise _usage(f"{run_dir}: no exported policy ({path} is missing); the run did not finish -- "
+                     f"`rlkit train --resume {run_dir}` completes it")
+    from rlkit.agents import SavedModelPolicy
+
+    return config, lambda env: SavedModelPolicy(env.time_step_spec(), env.action_spec(), path)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from rlkit.metrics import evaluate
+    from rlkit.train.components import make_env
+
+    config, make_policy = _run_policy(args.run_dir)
+    env = make_env(config, args.episodes, evaluation=True)
+    result = evaluate(env, make_policy(env), args.episodes, seed=args.seed)
+    print(f"average return over {args.episodes} episodes: {result.average_return:.2f} "
+          f"(min {result.returns.min():g}, max {result.returns.max():g}; average length {result.average_length:.1f} steps)")
+    return 0
+
+
+def _cmd_video(args: argparse.Namespace) -> int:
+    import dataclasses
+    from pathlib import Path
+
+    from rlkit.train.components import make_env
+    from rlkit.train.trainer import record_videos
+
+    config, make_policy = _run_policy(args.run_dir)
+    if args.episodes is not None:
+        config = dataclasses.replace(config, output=dataclasses.replace(config.output, video_episodes=args.episodes))
+    policy = make_policy(make_env(config, None, evaluation=True))
+    record_videos(config, policy, Path(args.run_dir), print, names=("trained", "random") if not args.trained_only else ("trained",))
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rlkit.train.recorder import read_metrics
+    from rlkit.viz import plot_returns
+
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "metrics.csv").is_file():
+        raise _usage(f"{run_dir}: no metrics.csv; pass a run directory written by `rlkit train`")
+    rows = [row for row in read_metrics(run_dir / "metrics.csv") if row["eval_return"] is not None]
+    if not rows:
+        raise _usage(f"{run_dir}/metrics.csv has no evaluations to plot")
+    from rlkit.train.run_dir import load_run_config
+    from rlkit.registry import make
+
+    config = load_run_config(run_dir)
+    threshold = None
+    if config.env.name in ("CartPole-v0", "CartPole-v1"):
+        threshold = make("envs", config.env.name, num_envs=1).reward_threshold
+    out = Path(args.out) if args.out else run_dir / "returns.png"
+    plot_returns([r["iteration"] for r in rows], [r["eval_return"] for r in rows], out,
+                 title=f"{config.env.name}: average return", reward_threshold=threshold)
+    print(f"wrote {out}")
+    return 0
+
+
+class _UsageError(Exception):
+    pass
+
+
+def _usage(message: str) -> _UsageError:
+    return _UsageError(message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,9 +179,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rlkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("train", help="train an agent from a YAML config (default: the TF-Agents DQN tutorial)")
+    p = sub.add_parser("train", help="train an agent from a YAML config (default: the TF-Agents DQN tutorial)",
+                       description="Train, evaluate and export an agent; every output goes to a run directory.")
     p.add_argument("config", nargs="?", help="YAML config file; omitted: the embedded tutorial config")
+    p.add_argument("--out", metavar="DIR", help="run directory (default: <output.dir>/<name>-<timestamp>)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, e.g. --set train.num_iterations=5000 (repeatable; VALUE is YAML)")
+    p.add_argument("--no-video", action="store_true", help="skip trained.mp4 and random.mp4")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its newest usable checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or log lines on the terminal (train.log keeps them)")
     p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("eval", help="average return of a run's exported policy")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--episodes", type=_positive_int, default=10, help="episodes to average (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the eval env (default 0)")
+    p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("video", help="record trained.mp4 and random.mp4 of a run's exported policy")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--episodes", type=_positive_int, default=None, help="episodes per video (default: output.video_episodes)")
+    p.add_argument("--trained-only", action="store_true", help="only trained.mp4")
+    p.set_defaults(func=_cmd_video)
+
+    p = sub.add_parser("plot", help="redraw returns.png from a run's metrics.csv")
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--out", metavar="PNG", help="output file (default: RUN_DIR/returns.png)")
+    p.set_defaults(func=_cmd_plot)
 
     p = sub.add_parser("list", help="list registered envs, agents, policies, replay buffers and networks")
     p.add_argument("kind", nargs="?", help="only this kind (envs, agents, policies, replay_buffers, networks)")
@@ -84,8 +222,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    # TensorFlow's C++ start-up lines (no GPU found, ...) are noise for a CPU run; TF_CPP_MIN_LOG_LEVEL=0 shows them.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from rlkit.train.config import ConfigError
+
     try:
         return int(args.func(args) or 0)
+    except (ConfigError, _UsageError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 

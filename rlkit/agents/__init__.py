@@ -11,6 +11,7 @@ _EXPORTS = {
     "DqnAgent": "rlkit.agents.dqn",
     "DqnConfig": "rlkit.agents.dqn.config",
     "configure_tensorflow": "rlkit.agents.tf_runtime",
+    "SavedModelPolicy": "rlkit.agents.saved_policy",
 }
 
 __all__ = sorted(_EXPORTS)
