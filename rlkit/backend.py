@@ -22,7 +22,7 @@ from types import ModuleType
 __all__ = ["BACKENDS", "KERNELS", "BackendError", "available", "unavailable_reason", "default", "load"]
 
 BACKENDS = ("cython", "numba", "numpy")
-KERNELS = ("cartpole", "sampler", "sumtree")
+KERNELS = ("cartpole", "sampler", "sumtree", "qmirror")
 ENV_VAR = "RLKIT_BACKEND"
 
 

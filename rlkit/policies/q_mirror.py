@@ -11,42 +11,33 @@ dueling: advantage head, then value head), so refreshing the mirror is one array
     mirror.q_values(observations)            # [N, A] (or [A] for one observation)
     mirror.greedy_action(observation)        # int, ~0.5 us with Numba
 
-The Numba kernels are used when Numba is installed (about 9x faster than NumPy for one
-observation); ``backend="numpy"`` forces the NumPy reference.
+The forward pass is compiled: the Cython kernel (``rlkit_ext._qmirror``) or the Numba one, both
+about 9x faster than the NumPy reference for one observation. ``backend="auto"`` follows
+:func:`rlkit.backend.default` (``RLKIT_BACKEND``, else cython -> numba -> numpy).
 """
 from __future__ import annotations
 
-import importlib.util
 from typing import Any, Sequence
 
 import numpy as np
 
+from rlkit import backend as _backend
+from rlkit.kernels.qmirror import ACTIVATIONS
+
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 
-MIRROR_ACTIVATIONS = {"relu": 0, "linear": 1, "tanh": 2, "sigmoid": 3, "elu": 4}
-
-
-def _numpy_activation(x: np.ndarray, name: str) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(x, np.float32(0.0))
-    if name == "tanh":
-        return np.tanh(x)
-    if name == "sigmoid":
-        return (np.float32(1.0) / (np.float32(1.0) + np.exp(-x))).astype(np.float32)
-    if name == "elu":
-        return np.where(x < 0, np.expm1(x), x).astype(np.float32)
-    return x
+MIRROR_ACTIVATIONS = ACTIVATIONS
 
 
 class QValueMirror:
-    """Q-values of an MLP from a flat float32 parameter vector (NumPy reference or Numba).
+    """Q-values of an MLP from a flat float32 parameter vector (Cython, Numba or the NumPy reference).
 
     Args:
       layer_sizes: ``[obs_dim, hidden_1, ..., hidden_L, num_actions]`` (at least 2 entries).
       activation: hidden activation, one of ``MIRROR_ACTIVATIONS``.
       dueling: combine an advantage and a value head.
       params: initial flat parameters (default zeros).
-      backend: ``"auto"`` (Numba if installed), ``"numba"`` or ``"numpy"``.
+      backend: ``"auto"`` (:func:`rlkit.backend.default`), ``"cython"``, ``"numba"`` or ``"numpy"``.
     """
 
     def __init__(
@@ -65,9 +56,9 @@ class QValueMirror:
         if dueling and len(sizes) < 3:
             raise ValueError("a dueling head needs at least one hidden layer")
         if backend == "auto":
-            backend = "numba" if importlib.util.find_spec("numba") is not None else "numpy"
-        if backend not in ("numba", "numpy"):
-            raise ValueError(f"backend must be 'auto', 'numba' or 'numpy', got {backend!r}")
+            backend = _backend.default()
+        if backend not in _backend.BACKENDS:
+            raise ValueError(f"backend must be 'auto', 'cython', 'numba' or 'numpy', got {backend!r}")
         self._sizes = np.asarray(sizes, np.int64)
         self._activation = activation
         self._activation_code = MIRROR_ACTIVATIONS[activation]
@@ -81,13 +72,8 @@ class QValueMirror:
             self._slices.append((offset, offset + size, shape))
             offset += size
         self._num_params = offset
-        self._kernels = None
-        if backend == "numba":
-            from rlkit.policies import _q_mirror_numba
-
-            self._kernels = _q_mirror_numba
+        self._kernels = _backend.load("qmirror", backend)
         self._params = np.zeros(self._num_params, np.float32)
-        self._views = None if self._kernels is not None else self._split(self._params)
         if params is not None:
             self.set_params(params)
 
@@ -153,7 +139,6 @@ class QValueMirror:
                 f"(dueling={self._dueling}), got {flat.shape[0]}"
             )
         self._params = flat
-        self._views = None if self._kernels is not None else self._split(flat)  # only the NumPy path uses views
 
     def _split(self, flat: np.ndarray) -> list[np.ndarray]:
         return [flat[start:stop].reshape(shape) for start, stop, shape in self._slices]
@@ -188,39 +173,20 @@ class QValueMirror:
     def q_values(self, observations: Any) -> np.ndarray:
         """Q-values ``[N, A]`` of observations ``[N, D]`` (or ``[A]`` for one observation ``[D]``)."""
         batch, single = self._as_batch(observations)
-        if self._kernels is not None:
-            out = np.empty((batch.shape[0], self.num_actions), np.float32)
-            self._kernels.q_values(batch, self._params, self._sizes, self._activation_code, self._dueling, out)
-        else:
-            out = self._numpy_q_values(batch)
+        out = np.empty((batch.shape[0], self.num_actions), np.float32)
+        self._kernels.q_values(batch, self._params, self._sizes, self._activation_code, self._dueling, out)
         return out[0] if single else out
 
     def greedy_actions(self, observations: Any) -> np.ndarray:
         """First argmax action index ``[N]`` (int64) for observations ``[N, D]``."""
         batch, _ = self._as_batch(observations)
-        if self._kernels is not None:
-            out = np.empty(batch.shape[0], np.int64)
-            self._kernels.greedy_actions(batch, self._params, self._sizes, self._activation_code, self._dueling, out)
-            return out
-        return np.argmax(self._numpy_q_values(batch), axis=-1).astype(np.int64)
+        out = np.empty(batch.shape[0], np.int64)
+        self._kernels.greedy_actions(batch, self._params, self._sizes, self._activation_code, self._dueling, out)
+        return out
 
     def greedy_action(self, observation: np.ndarray) -> int:
         """First argmax action index of one float32 observation ``[D]`` (the hot path: no checks beyond NumPy's)."""
-        if self._kernels is not None:
-            return self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code, self._dueling)
-        return int(np.argmax(self._numpy_q_values(observation[None, :])[0]))
-
-    def _numpy_q_values(self, batch: np.ndarray) -> np.ndarray:
-        weights = self._views
-        x = batch
-        num_hidden = len(self._sizes) - 2
-        for i in range(num_hidden):
-            x = _numpy_activation(x @ weights[2 * i] + weights[2 * i + 1], self._activation)
-        q = x @ weights[2 * num_hidden] + weights[2 * num_hidden + 1]
-        if self._dueling:
-            value = x @ weights[2 * num_hidden + 2] + weights[2 * num_hidden + 3]
-            q = value + (q - q.mean(axis=-1, keepdims=True))
-        return q.astype(np.float32)
+        return self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code, self._dueling)
 
     def __repr__(self) -> str:
         return (

@@ -141,17 +141,22 @@ class EpsilonGreedyPolicy(_ScheduledPolicy):
     def epsilon(self) -> float:
         return self._value
 
+    def _one(self, obs: np.ndarray) -> int:
+        """The action index for one flat observation (one uniform draw, as the batched path takes per env)."""
+        epsilon = self._value
+        u = self._rng.random()
+        if u < epsilon:  # u / epsilon is uniform in [0, 1) given u < epsilon: reuse it for the action
+            return min(int(u / epsilon * self._num_actions), self._num_actions - 1)
+        return self._mirror.greedy_action(obs)
+
     def _action(self, time_step: TimeStep, policy_state: Any) -> PolicyStep:
         epsilon = self._value
         obs = self._single(time_step.observation)
         if obs is not None:
-            u = self._rng.random()
-            if u < epsilon:  # u / epsilon is uniform in [0, 1) given u < epsilon: reuse it for the action
-                index = min(int(u / epsilon * self._num_actions), self._num_actions - 1)
-            else:
-                index = self._mirror.greedy_action(obs)
-            return PolicyStep(self._scalar(index + self._minimum), policy_state, ())
+            return PolicyStep(self._scalar(self._one(obs) + self._minimum), policy_state, ())
         batch = self._batch(time_step.observation)
+        if batch.shape[0] == 1:  # a batch of one env (the trainer's default): the scalar path, same draws
+            return PolicyStep(np.array([self._one(batch[0]) + self._minimum], self._dtype), policy_state, ())
         u = self._rng.random(batch.shape[0])
         explore = u < epsilon
         index = self._mirror.greedy_actions(batch)

@@ -79,3 +79,36 @@ def test_import_policies_is_light():
     code = "import sys, rlkit.policies; print('tensorflow' in sys.modules, 'keras' in sys.modules, 'numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "False"]
+
+
+@pytest.mark.parametrize("activation", sorted(MIRROR_ACTIVATIONS))
+@pytest.mark.parametrize("sizes,dueling", [([4, 100, 2], False), ([3, 16, 8, 5], False), ([6, 12, 7, 4], True), ([5, 3], False)])
+def test_cython_matches_numba_bit_for_bit(sizes, dueling, activation):
+    numba_mirror, _ = _pair(sizes, activation, dueling)
+    cython_mirror = QValueMirror(sizes, activation, dueling, params=numba_mirror.params, backend="cython")
+    obs = np.random.default_rng(2).standard_normal((64, sizes[0])).astype(np.float32)
+    np.testing.assert_array_equal(cython_mirror.q_values(obs), numba_mirror.q_values(obs))
+    np.testing.assert_array_equal(cython_mirror.greedy_actions(obs), numba_mirror.greedy_actions(obs))
+    assert [cython_mirror.greedy_action(o) for o in obs] == list(numba_mirror.greedy_actions(obs))
+
+
+def test_wide_layers_take_the_heap_path():
+    mirror = QValueMirror([3, 700, 2], backend="cython")
+    reference = QValueMirror([3, 700, 2], backend="numpy")
+    params = np.random.default_rng(3).standard_normal(mirror.num_params).astype(np.float32)
+    mirror.set_params(params)
+    reference.set_params(params)
+    obs = np.random.default_rng(4).standard_normal((20, 3)).astype(np.float32)
+    assert [mirror.greedy_action(o) for o in obs] == list(reference.greedy_actions(obs))
+
+
+def test_auto_backend_follows_rlkit_backend(monkeypatch):
+    from rlkit import backend
+
+    try:
+        for name in ("numpy", "cython", "numba"):
+            monkeypatch.setenv("RLKIT_BACKEND", name)
+            backend.default.cache_clear()
+            assert QValueMirror([2, 2]).backend == name
+    finally:
+        backend.default.cache_clear()

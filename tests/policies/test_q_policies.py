@@ -128,3 +128,17 @@ def test_mirror_refresh_changes_actions():
     assert policy.action(step).action == 5
     mirror.set_weights([np.array([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0]]), np.zeros(3)])
     assert policy.action(step).action == 4
+
+
+def test_epsilon_greedy_batch_of_one_matches_unbatched_and_batch_of_two_draws():
+    rng = np.random.default_rng(0)
+    observations = rng.uniform(-1, 1, (500, 2)).astype(np.float32)
+    unbatched = EpsilonGreedyPolicy(TS_SPEC, ACTION_SPEC, _mirror(), epsilon=0.4, seed=7)
+    batch_of_one = EpsilonGreedyPolicy(TS_SPEC, ACTION_SPEC, _mirror(), epsilon=0.4, seed=7)
+    wide = EpsilonGreedyPolicy(TS_SPEC, ACTION_SPEC, _mirror(), epsilon=0.4, seed=7)
+    one = [unbatched.action(restart(obs)).action for obs in observations]
+    batched = [batch_of_one.action(restart(obs[None], batch_size=1)).action for obs in observations]
+    assert all(np.shape(a) == (1,) and a.dtype == np.int64 for a in batched)
+    np.testing.assert_array_equal(np.concatenate(batched), one)
+    pairs = wide.action(restart(observations[:2], batch_size=2)).action  # one draw per env, in env order
+    np.testing.assert_array_equal(pairs, one[:2])

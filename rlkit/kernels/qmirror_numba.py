@@ -1,4 +1,4 @@
-"""Numba forward pass of the Q-value mirror (private; see ``rlkit.policies.q_mirror``).
+"""Numba forward pass of the Q-value mirror (contract in ``rlkit.kernels.qmirror``).
 
 Measured here (4-100-2 ReLU net, one float32 observation, greedy action): 0.45 us per call versus
 4.2 us for the NumPy matmul reference -- about 9x faster, which is what keeps a collect-policy
