@@ -119,6 +119,7 @@ class Trainer:
         self._interrupted = False
         self._bar: Any = None
         self._log_file: TextIO | None = None
+        self.seconds_to_policy: float | None = None
 
     # -- logging -------------------------------------------------------------------------------
     def log(self, message: str) -> None:
@@ -413,7 +414,7 @@ class Trainer:
             "first_iteration_at_threshold": solved,
             "evaluations": len(returns),
             "seconds": {**{k: round(v, 4) for k, v in seconds.items()},
-                        "to_saved_policy": round(getattr(self, "seconds_to_policy", float("nan")), 4),
+                        "to_saved_policy": round(self.seconds_to_policy, 4) if self.seconds_to_policy is not None else None,
                         "total": round(time.perf_counter() - self.started, 4)},
             "iterations_per_second": round(self.iteration / loop_seconds, 1) if loop_seconds else None,
             "env_steps_per_second": round(env_steps / loop_seconds, 1) if loop_seconds else None,
