@@ -1,0 +1,136 @@
+"""``rlkit train | eval | video | plot`` run as a user runs them: subprocesses, exit codes, one-line errors."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rlkit.train.recorder import read_metrics
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def rlkit(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rlkit", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def _one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+# Every rule of the config (issue: unknown keys, types, ranges, cross-field rules, malformed YAML, unknown plugins).
+BAD_FILES = [
+    ("agent:\n  gama: 0.9\n", r"agent.gama: unknown key; did you mean 'gamma'\?"),
+    ("trian:\n  seed: 1\n", r"trian: unknown section; did you mean 'train'\?"),
+    ("train:\n  batch_size: sixty\n", r"train.batch_size: expected int, got str 'sixty'"),
+    ("network:\n  fc_layer_params: 100\n", r"network.fc_layer_params: expected list of int, got int 100"),
+    ("agent:\n  gamma: 1.5\n", r"agent.gamma: must be in \[0, 1\], got 1.5"),
+    ("agent:\n  epsilon_greedy: -0.1\n", r"agent.epsilon_greedy: must be in \[0, 1\], got -0.1"),
+    ("agent:\n  learning_rate: 0\n", r"agent.learning_rate: must be > 0"),
+    ("replay:\n  max_length: 10\ntrain:\n  batch_size: 64\n", r"train.batch_size: 64 exceeds the replay capacity 10"),
+    ("eval:\n  interval: 0\n", r"eval.interval: must be >= 1, got 0"),
+    ("train:\n  log_interval: -5\n", r"train.log_interval: must be >= 1, got -5"),
+    ("train:\n  checkpoint_interval: 0\n", r"train.checkpoint_interval: must be >= 1, got 0"),
+    ("agent:\n  gamma: [0.9\n", r"bad.yaml:3:1: invalid YAML: expected ','"),
+    ("agent:\n  gamma: 0.9\n   bad indent: 1\n", r"bad.yaml:3:14: invalid YAML: mapping values are not allowed"),
+    ("env:\n  name: CartPole-v9\n", r"env.name: unknown env 'CartPole-v9'; did you mean 'CartPole-v1'\? available: CartPole-v0, CartPole-v1"),
+    ("network:\n  name: qnet\n", r"network.name: unknown network 'qnet'; did you mean 'q_network'\? available: .*q_network"),
+    ("agent:\n  name: ppo\n", r"agent.name: unknown agent 'ppo'; available: dqn"),
+    ("replay:\n  name: reservoir\n", r"replay.name: unknown replay buffer 'reservoir'; available: prioritized, uniform"),
+    ("agent:\n  optimizer: adamm\n", r"agent.optimizer: 'adamm' is not allowed; did you mean 'adam'\?"),
+    ("agent:\n  epsilon_greedy: 0.1\n  boltzmann_temperature: 1.0\n", r"mutually exclusive"),
+    ("!!python/object/apply:os.system ['echo pwned']\n", r"could not determine a constructor for the tag"),
+]
+
+
+@pytest.mark.parametrize("text,expected", BAD_FILES, ids=[f"rule{i}" for i in range(len(BAD_FILES))])
+def test_bad_config_file_exits_2_with_one_line(tmp_path, text, expected):
+    config = tmp_path / "bad.yaml"
+    config.write_text(text)
+    result = rlkit("train", str(config), "--out", str(tmp_path / "run"), cwd=tmp_path)
+    import re
+
+    assert re.search(expected, _one_line_error(result)), result.stderr
+    assert "pwned" not in result.stdout
+    assert not (tmp_path / "run").exists()  # validated before any work started
+
+
+@pytest.mark.parametrize("override,expected", [
+    ("train.num_iteration=5", r"train.num_iteration: unknown key; did you mean 'num_iterations'"),
+    ("train.num_iterations=many", r"train.num_iterations: .*int"),
+    ("agent.gamma=2", r"agent.gamma"),
+    ("nokeyvalue", r"expected KEY=VALUE"),
+])
+def test_bad_overrides_exit_2(tmp_path, override, expected):
+    import re
+
+    result = rlkit("train", "--set", override, "--out", str(tmp_path / "run"))
+    assert re.search(expected, _one_line_error(result))
+
+
+def test_missing_config_file_and_misused_resume(tmp_path):
+    assert "config file not found" in _one_line_error(rlkit("train", str(tmp_path / "nope.yaml")))
+    assert "no such run directory" in _one_line_error(rlkit("train", "--resume", str(tmp_path / "nope")))
+    assert "drop CONFIG and --out" in _one_line_error(rlkit("train", "x.yaml", "--resume", str(tmp_path)))
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    run_dir = tmp_path_factory.mktemp("cli") / "run"
+    result = rlkit("train", "--out", str(run_dir), "--set", "train.num_iterations=500", "--set", "eval.interval=250",
+                   "--set", "train.chunk_size=250", "--set", "output.video_episodes=1", "--set", "eval.num_episodes=3")
+    assert result.returncode == 0, result.stderr
+    assert "done: 500 iterations" in result.stdout and f"outputs: {run_dir}" in result.stdout
+    assert "iteration 250: average return" in result.stdout  # the tutorial's log lines
+    return run_dir
+
+
+def test_train_refuses_to_overwrite_a_run(finished_run):
+    assert "already holds a run" in _one_line_error(rlkit("train", "--out", str(finished_run)))
+
+
+def test_eval_reports_the_saved_policy(finished_run):
+    result = rlkit("eval", str(finished_run), "--episodes", "4")
+    assert result.returncode == 0, result.stderr
+    assert "average return over 4 episodes:" in result.stdout
+
+
+def test_plot_redraws_from_metrics(finished_run, tmp_path):
+    out = tmp_path / "again.png"
+    result = rlkit("plot", str(finished_run), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_video_rerecords(finished_run):
+    before = (finished_run / "trained.mp4").stat().st_mtime_ns
+    result = rlkit("video", str(finished_run), "--episodes", "1", "--trained-only")
+    assert result.returncode == 0, result.stderr
+    assert (finished_run / "trained.mp4").stat().st_mtime_ns != before
+    assert "trained.mp4: 1 episodes" in result.stdout
+
+
+def test_resume_through_the_cli_extends_the_run(finished_run, tmp_path):
+    import shutil
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished_run, run_dir)
+    result = rlkit("train", "--resume", str(run_dir), "--set", "train.num_iterations=750", "--no-video")
+    assert result.returncode == 0, result.stderr
+    assert json.loads((run_dir / "summary.json").read_text())["iterations"] == 750
+    assert read_metrics(run_dir / "metrics.csv")[-1]["iteration"] == 750
+
+
+def test_commands_on_a_directory_that_is_not_a_run(tmp_path):
+    for command in ("eval", "video", "plot"):
+        message = _one_line_error(rlkit(command, str(tmp_path)))
+        assert "not a run directory" in message or "no metrics.csv" in message
