@@ -14,30 +14,17 @@ against the baseline measured in the same run:
 """
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf  # a missing TensorFlow fails the benchmarks, never skips them
 
-tf = pytest.importorskip("tensorflow")
-import keras  # noqa: E402
-
-try:  # the replay helper; fall back to the test-only reference until it lands
-    importlib.import_module("rlkit.replay.nstep")
-except ImportError:
-    from tests.agents import _nstep_reference
-
-    sys.modules.setdefault("rlkit.replay", types.ModuleType("rlkit.replay"))
-    sys.modules["rlkit.replay.nstep"] = _nstep_reference
-
-from rlkit.agents import DqnAgent, configure_tensorflow  # noqa: E402
-from rlkit.core import time_step_spec  # noqa: E402
-from rlkit.networks import QNetwork  # noqa: E402
-from rlkit.policies import EpsilonGreedyPolicy  # noqa: E402
-from rlkit.specs import BoundedArraySpec  # noqa: E402
-from rlkit.types import StepType, Trajectory, restart  # noqa: E402
+from rlkit.agents import DqnAgent, configure_tensorflow
+from rlkit.core import time_step_spec
+from rlkit.networks import QNetwork
+from rlkit.policies import EpsilonGreedyPolicy
+from rlkit.specs import BoundedArraySpec
+from rlkit.types import StepType, Trajectory, restart
 
 BATCH = 64
 BLOCK_SIZES = (1, 10, 100, 250, 1000)

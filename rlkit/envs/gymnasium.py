@@ -15,7 +15,7 @@ import numpy as np
 
 from rlkit import nest
 from rlkit.core import Env
-from rlkit.specs import ArraySpec, from_gymnasium_space
+from rlkit.specs import from_gymnasium_space
 from rlkit.types import DISCOUNT_DTYPE, REWARD_DTYPE, STEP_TYPE_DTYPE, StepType, TimeStep
 
 __all__ = ["GymnasiumEnv", "GymnasiumVectorEnv", "load_gymnasium"]

@@ -28,7 +28,6 @@ steps of the ``N`` training envs, episode-boundary (reset) steps included, as th
 from __future__ import annotations
 
 import json
-import math
 import signal
 import sys
 import time

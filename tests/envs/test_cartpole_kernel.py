@@ -6,7 +6,6 @@ import pytest
 
 from rlkit import backend as rlkit_backend
 from rlkit.kernels import cartpole as kernel
-from rlkit.kernels.cartpole_numpy import Simulator as Reference
 
 N, T, MAX_STEPS = 16, 400, 60  # short time limit so truncations happen too
 

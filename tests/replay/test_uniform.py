@@ -6,7 +6,7 @@ import pytest
 
 from rlkit.core import time_step_spec, trajectory_spec
 from rlkit.replay import NotEnoughDataError, UniformReplayBuffer
-from rlkit.specs import ArraySpec, BoundedArraySpec
+from rlkit.specs import ArraySpec
 from rlkit.types import StepType, Trajectory
 
 from tests.replay.helpers import CHI2_CRITICAL_19_DF, cartpole_spec, counting_rows, counting_spec, fill

@@ -33,7 +33,7 @@ from rlkit.agents.dqn.config import DqnConfig
 from rlkit.core import Agent
 from rlkit.policies import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 from rlkit.policies.base import discrete_action_info
-from rlkit.types import LossInfo, StepType, TimeStep, Trajectory
+from rlkit.types import LossInfo, TimeStep, Trajectory
 
 __all__ = ["DqnAgent", "DqnLossInfo", "DqnBlockLossInfo"]
 
