@@ -134,3 +134,31 @@ def test_commands_on_a_directory_that_is_not_a_run(tmp_path):
     for command in ("eval", "video", "plot"):
         message = _one_line_error(rlkit(command, str(tmp_path)))
         assert "not a run directory" in message or "no metrics.csv" in message
+
+
+def test_ctrl_c_writes_a_checkpoint_and_exits_130(tmp_path):
+    import signal
+    import time
+
+    from rlkit.train.checkpoint import CheckpointManager
+
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rlkit", "train", "--out", str(run_dir), "--no-video", "--quiet",
+         "--set", "train.num_iterations=10000000", "--set", "train.log_interval=250"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until training is under way
+            if (run_dir / "metrics.csv").exists() and len(read_metrics(run_dir / "metrics.csv")) >= 3:
+                break
+            time.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, stderr
+    assert "interrupted at iteration" in stderr and f"rlkit train --resume {run_dir}" in stderr
+    checkpoint = CheckpointManager(run_dir / "checkpoints").load_latest()
+    assert checkpoint is not None and checkpoint.iteration % 250 == 0 and checkpoint.iteration >= 500
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "interrupted"
