@@ -89,7 +89,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     seconds = summary["seconds"]
     print(f"done: {summary['iterations']} iterations, {summary['env_steps']} env steps; final average return "
           f"{summary['final_return']:.2f}, best {summary['best_return']:.2f} at iteration {summary['best_iteration']}; "
-          f"{seconds['total']:.1f} s ({seconds['collect'] + seconds['train']:.1f} s in the training loop)")
+          f"{seconds['total']:.1f} s for this command; {seconds['collect'] + seconds['train']:.1f} s in the training loop"
+          f"{' (all sessions)' if args.resume else ''}")
     print(f"outputs: {run_dir}")
     return 0
 
@@ -224,11 +225,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     # TensorFlow's C++ start-up lines (no GPU found, ...) are noise for a CPU run; TF_CPP_MIN_LOG_LEVEL=0 shows them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from rlkit.backend import BackendError
+    from rlkit.registry import RegistryError
     from rlkit.train.config import ConfigError
 
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, _UsageError) as err:
+    except (ConfigError, _UsageError, BackendError, RegistryError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -568,6 +568,13 @@ def _resolve_exploration(raw: Mapping[str, Any], values: dict, path: str) -> dic
 
 def _check_config(config: Config) -> None:
     """Rules that relate keys of different sections."""
+    from rlkit.kernels.qmirror import ACTIVATIONS as MIRROR_ACTIVATIONS
+
+    if config.network.name == "q_network" and config.network.activation not in MIRROR_ACTIVATIONS:
+        raise ConfigError(
+            f"network.activation: {config.network.activation!r} is not supported by q_network's acting mirror; "
+            f"choose one of {', '.join(MIRROR_ACTIVATIONS)}"
+        )
     capacity = config.replay.max_length * config.env.num_envs
     if config.train.batch_size > capacity:
         raise ConfigError(

@@ -17,15 +17,15 @@ __all__ = ["COLUMNS", "MetricsRecorder", "read_metrics"]
 
 COLUMNS = (
     "iteration",  # training iterations done (one collect + one train step each)
-    "env_steps",  # environment steps collected so far (initial collection included)
+    "env_steps",  # environment steps collected so far (initial collection included, episode-reset steps not)
     "episodes",  # completed training episodes
     "loss",  # TD loss of the train step at this iteration
     "epsilon",  # exploration rate of the collect policy
     "train_return",  # average return of the last 10 training episodes
     "eval_return",  # average return of the greedy policy over eval.num_episodes episodes
     "eval_episode_length",  # average eval episode length (steps)
-    "steps_per_second",  # iterations per second of wall time since the previous log row
-    "wall_seconds",  # seconds since the run started
+    "steps_per_second",  # iterations per second of the chunk that ended at this row (the first includes XLA compilation)
+    "wall_seconds",  # seconds since the command started
 )
 
 
