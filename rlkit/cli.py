@@ -223,8 +223,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    # TensorFlow's C++ start-up lines (no GPU found, ...) are noise for a CPU run; TF_CPP_MIN_LOG_LEVEL=0 shows them.
+    # TensorFlow's C++ start-up lines (no GPU found, oneDNN notice) are noise here; TF_CPP_MIN_LOG_LEVEL=0 shows them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if args.func in (_cmd_train, _cmd_eval, _cmd_video):
+        from rlkit.agents.tf_runtime import quiet_tensorflow_logs
+
+        with quiet_tensorflow_logs():
+            return _dispatch(args)
+    return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     from rlkit.backend import BackendError
     from rlkit.registry import RegistryError
     from rlkit.train.config import ConfigError

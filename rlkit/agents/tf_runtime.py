@@ -4,9 +4,15 @@ Nothing here runs at import time: the trainer (or you) calls :func:`configure_te
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import sys
+import threading
 import warnings
+from typing import Iterator
 
-__all__ = ["configure_tensorflow"]
+__all__ = ["configure_tensorflow", "quiet_tensorflow_logs"]
 
 
 def configure_tensorflow(num_threads: int | None = 1, deterministic: bool = False) -> None:
@@ -42,3 +48,50 @@ def configure_tensorflow(num_threads: int | None = 1, deterministic: bool = Fals
                 )
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+
+
+# TensorFlow's C++ start-up lines (absl format: "I0000 00:00:1795657409.264730   30086 port.cc:153] ...") and
+# absl's notice before it is initialised. TF_CPP_MIN_LOG_LEVEL does not reach the lines printed before
+# absl is initialised, so a CPU run prints "Could not find cuda drivers" and the oneDNN notice twice.
+_TF_LOG_LINE = re.compile(rb"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+:\d+\] |WARNING: All log messages before absl::InitializeLog\(\))")
+
+
+@contextlib.contextmanager
+def quiet_tensorflow_logs() -> Iterator[None]:
+    """Drop TensorFlow's C++ log lines from this process's stderr (fd 2) while the block runs.
+
+    Everything else written to stderr (Python warnings, tracebacks, progress bars) passes through
+    unchanged. Does nothing when ``TF_CPP_MIN_LOG_LEVEL`` is set to ``0`` or ``1`` (show them).
+    """
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3") in ("0", "1"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+
+    def forward() -> None:
+        pending = b""
+        while chunk := os.read(read_end, 65536):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            kept = b"".join(line + b"\n" for line in lines if not _TF_LOG_LINE.match(line))
+            if pending and not _TF_LOG_LINE.match(pending) and not pending[:1].isdigit() and pending[:1] not in b"IWEF":
+                kept, pending = kept + pending, b""  # e.g. a progress bar redrawn with \r: show it now
+            if kept:
+                os.write(saved, kept)
+        if pending and not _TF_LOG_LINE.match(pending):
+            os.write(saved, pending)
+
+    thread = threading.Thread(target=forward, name="rlkit-stderr-filter", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # closes the pipe's last write end: the thread drains and stops
+        thread.join(timeout=5)
+        os.close(saved)
+        os.close(read_end)
