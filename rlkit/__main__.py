@@ -1,5 +1,3 @@
-import sys
+from rlkit.cli import run
 
-from rlkit.cli import main
-
-sys.exit(main())
+run()
