@@ -262,7 +262,7 @@ class TrainConfig:
     collect_steps_per_iteration: int = _opt(1, ge=1)
     batch_size: int = _opt(64, ge=1)
     train_steps_per_iteration: int = _opt(1, ge=1)
-    chunk_size: int = _opt(250, ge=1)
+    chunk_size: int = _opt(100, ge=1)
     log_interval: int = _opt(200, ge=1)
     checkpoint_interval: int = _opt(10_000, ge=1)
     seed: int = _opt(0, ge=0)

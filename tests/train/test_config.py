@@ -57,7 +57,7 @@ def test_defaults_are_the_tutorial_hyperparameters():
     assert c.agent.td_errors_loss_fn == "squared" and c.agent.optimizer == "adam"
     # the tutorial leaves these at DqnAgent's defaults
     assert (c.agent.gamma, c.agent.epsilon_greedy, c.agent.target_update_tau, c.agent.target_update_period) == (1.0, 0.1, 1.0, 1)
-    assert c.train.chunk_size == 250
+    assert c.train.chunk_size == 100
 
 
 def test_cartpole_v1_config():
