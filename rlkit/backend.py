@@ -12,14 +12,16 @@ compiled extension is missing, rlkit warns once and falls back to numba (then nu
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
 import warnings
 from functools import lru_cache
 from types import ModuleType
+from typing import Iterator
 
-__all__ = ["BACKENDS", "KERNELS", "BackendError", "available", "unavailable_reason", "default", "load"]
+__all__ = ["BACKENDS", "KERNELS", "BackendError", "available", "unavailable_reason", "default", "using", "load"]
 
 BACKENDS = ("cython", "numba", "numpy")
 KERNELS = ("cartpole", "sampler", "sumtree", "qmirror")
@@ -63,9 +65,36 @@ def available() -> dict[str, bool]:
     return {name: unavailable_reason(name) is None for name in BACKENDS}
 
 
+_override: list[str] = []  # stack of backends chosen with ``using``
+
+
+@contextlib.contextmanager
+def using(backend: str | None) -> Iterator[None]:
+    """Make ``backend`` the :func:`default` inside the block (``None``: leave the default as it is).
+
+    For code that builds components choosing their backend themselves, e.g. an agent's acting
+    mirror built inside the agent: ``with using(config.train.backend): agent = make_agent(...)``.
+    """
+    if backend is None:
+        yield
+        return
+    reason = unavailable_reason(backend)
+    if reason is not None:
+        raise BackendError(f"backend {backend!r} cannot be used: {reason}")
+    _override.append(backend)
+    default.cache_clear()
+    try:
+        yield
+    finally:
+        _override.pop()
+        default.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def default() -> str:
-    """The process-wide default backend (``RLKIT_BACKEND`` or the first available)."""
+    """The default backend: the one chosen with :func:`using`, else ``RLKIT_BACKEND``, else the first available."""
+    if _override:
+        return _override[-1]
     requested = os.environ.get(ENV_VAR, "").strip().lower()
     if requested:
         reason = unavailable_reason(requested)

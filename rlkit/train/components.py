@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from rlkit import backend
 from rlkit.core import Agent, Env, ReplayBuffer
 from rlkit.registry import get_registry, make
 from rlkit.train.config import Config
@@ -47,7 +48,7 @@ def _accepts(factory: Any, parameter: str) -> bool:
 
 def make_env(config: Config, num_envs: int | None, evaluation: bool = False, render: bool = False) -> Env:
     """The training env (or, with ``evaluation``, the eval env) with ``num_envs`` envs."""
-    name = config.eval.env or config.env.name if evaluation else config.env.name
+    name = (config.eval.env or config.env.name) if evaluation else config.env.name
     kwargs = dict(config.env.kwargs if not evaluation or config.eval.env_kwargs is None else config.eval.env_kwargs)
     if render and name.startswith("gymnasium:"):
         kwargs.setdefault("render_mode", "rgb_array")
@@ -92,8 +93,15 @@ def make_agent(config: Config, env: Env) -> Agent:
         fc_layer_params=tuple(config.network.fc_layer_params), activation=config.network.activation,
         dueling=config.network.dueling, seed=derive_seed(seed, "network") % (2**31), **config.network.kwargs,
     )
-    agent_cfg = config.agent
-    agent = make(
+    with backend.using(config.train.backend):  # the acting mirror the agent builds follows train.backend too
+        agent = _agent_from_registry(config, env, network)
+    agent.initialize()
+    return agent
+
+
+def _agent_from_registry(config: Config, env: Env, network: Any) -> Agent:
+    seed, agent_cfg = config.train.seed, config.agent
+    return make(
         "agents", agent_cfg.name,
         time_step_spec=env.time_step_spec(), action_spec=env.action_spec(), q_network=network,
         optimizer=make_optimizer(agent_cfg.optimizer, agent_cfg.learning_rate),
@@ -104,8 +112,6 @@ def make_agent(config: Config, env: Env) -> Agent:
         gradient_clipping=agent_cfg.gradient_clipping, double_dqn=agent_cfg.double_dqn,
         seed=derive_seed(seed, "collect_policy"), **agent_cfg.kwargs,
     )
-    agent.initialize()
-    return agent
 
 
 def make_replay_buffer(config: Config, agent: Agent, num_envs: int) -> ReplayBuffer:

@@ -94,3 +94,17 @@ def test_import_rlkit_is_light():
 def test_gymnasium_module_form_registers_rlkit_envs():
     code = "import gymnasium; env = gymnasium.make('rlkit:rlkit/CartPole-v1'); env.reset(seed=0); env.step(0)"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_using_sets_the_default_inside_the_block_only():
+    from rlkit import backend
+
+    outside = backend.default()
+    with backend.using("numpy"):
+        assert backend.default() == "numpy"
+        with backend.using(None):
+            assert backend.default() == "numpy"
+    assert backend.default() == outside
+    with pytest.raises(backend.BackendError, match="unknown backend 'fortran'"):
+        with backend.using("fortran"):
+            pass

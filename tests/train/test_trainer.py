@@ -189,3 +189,11 @@ def _collect_spec():
 def test_bad_component_kwargs_are_a_one_line_config_error(tmp_path):
     with pytest.raises(ConfigError, match=r"^env: cannot build the env from the config: .*colour"):
         _train(tmp_path / "run", ["env.kwargs={colour: red}"])
+
+
+def test_train_backend_reaches_env_buffer_and_acting_mirror(tmp_path):
+    config = load_config(None, ["train.backend=numpy", "train.num_iterations=20", "train.chunk_size=10",
+                                "eval.num_episodes=2", "eval.interval=20"])
+    trainer = Trainer(config, tmp_path / "run", video=False, progress=False)
+    trainer.run()
+    assert trainer.env.backend == trainer.buffer.backend == trainer.agent.q_values_mirror.backend == "numpy"
