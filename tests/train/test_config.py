@@ -68,7 +68,8 @@ def test_cartpole_v1_config():
     assert c.agent.epsilon_greedy is None
     assert c.agent.epsilon_schedule == EpsilonSchedule(start=1.0, end=0.04, decay_env_steps=8000)
     assert (c.train.collect_steps_per_iteration, c.train.train_steps_per_iteration) == (256, 128)
-    assert c.agent.target_update_period == 128
+    assert (c.agent.target_update_period, c.agent.target_update_tau) == (1, 0.01)  # soft target
+    assert (c.agent.n_step_update, c.agent.reward_scale_factor, c.train.batch_size) == (5, 0.1, 128)
 
 
 def test_config_is_frozen():
