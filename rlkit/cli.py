@@ -128,7 +128,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rlkit.train.components import make_env
-    from rlkit.train.trainer import record_videos
+    from rlkit.train.outputs import record_videos
 
     config, make_policy = _run_policy(args.run_dir)
     if args.episodes is not None:

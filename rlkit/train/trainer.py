@@ -8,8 +8,8 @@ collect ``collect_steps_per_iteration`` env steps with the collect policy, sampl
 gradient step; log every ``log_interval`` and evaluate every ``eval_interval`` iterations (and
 once before training). Here iterations run in chunks of ``K = train.chunk_size``:
 
-1. collect ``K`` iterations' steps with the collect policy, which acts on the NumPy/Numba mirror
-   of the Q-network (no TensorFlow call), into one ``[T, N]`` block (``collect_block``);
+1. collect ``K`` iterations' steps with the collect policy, which acts on the compiled mirror
+   of the Q-network (Cython or Numba; no TensorFlow call), into one ``[T, N]`` block (``collect_block``);
 2. append the block to the replay buffer and the training metrics in one call each;
 3. draw ``K x train_steps_per_iteration`` batches with one call of the compiled sampler;
 4. run all those gradient steps in one XLA-compiled ``agent.train_block`` call, which also
@@ -44,6 +44,7 @@ from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, Envir
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
 from rlkit.train.config import Config, ConfigError, config_to_dict, dump_config
+from rlkit.train.outputs import record_videos
 from rlkit.train.recorder import MetricsRecorder
 from rlkit.train.state import join_state, split_state
 from rlkit.types import Trajectory
@@ -468,23 +469,3 @@ def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
 
     return tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True, disable=None, file=sys.stderr,
                 mininterval=0.25, smoothing=0.1)
-
-
-def record_videos(config: Config, policy: Any, run_dir: Path, log: Callable[[str], None],
-                  names: tuple[str, ...] = ("trained", "random")) -> dict[str, Any]:
-    """``trained.mp4`` (``policy``) and ``random.mp4`` (uniform actions) of ``output.video_episodes`` episodes each."""
-    from rlkit.policies import RandomPolicy
-    from rlkit.viz import record_episodes
-
-    results = {}
-    for name in names:
-        env = make_env(config, None, evaluation=True, render=True)
-        env.reset(seed=derive_seed(config.train.seed, "video", names.index(name)))
-        acting = policy if name == "trained" else RandomPolicy(env.time_step_spec(), env.action_spec(),
-                                                                seed=derive_seed(config.train.seed, "video", 9))
-        result = record_episodes(env, acting, config.output.video_episodes, run_dir / f"{name}.mp4", fps=config.output.video_fps)
-        env.close()
-        log(f"{name}.mp4: {config.output.video_episodes} episodes, {result.num_frames} frames, "
-            f"returns {', '.join(f'{r:g}' for r in result.returns)}")
-        results[name] = result
-    return results
