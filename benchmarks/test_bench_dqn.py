@@ -7,7 +7,7 @@ against the baseline measured in the same run:
 * gradient step: ``agent.train`` (one ``tf.function`` call per step, TF-Agents' pattern) vs
   ``agent.train_block`` at K = 1, 10, 100, 250, 1000 (K steps in one XLA call). Target: <= 40 us
   amortised per step at K = 250.
-* collect-policy action (one env, epsilon-greedy): the NumPy/Numba mirror vs calling the Keras model
+* collect-policy action (one env, epsilon-greedy): the compiled mirror vs calling the Keras model
   (eagerly and through a ``tf.function``); also the NumPy-only mirror. Target: <= 5 us.
 * mirror refresh after a block: from the flat weights the compiled call returns vs reading the
   Keras variables one by one with ``.numpy()``.

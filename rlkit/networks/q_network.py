@@ -2,7 +2,7 @@
 
     q_net = QNetwork(env.observation_spec(), env.action_spec(), fc_layer_params=(100,))
     q_values = q_net(observations)          # [N, num_actions] float32
-    mirror = q_net.to_mirror()              # NumPy/Numba copy for acting without TensorFlow
+    mirror = q_net.to_mirror()              # compiled copy (Cython / Numba / NumPy) for acting without TensorFlow
 
 Initialisers follow TF-Agents: hidden kernels ``VarianceScaling(2.0, "fan_in", "truncated_normal")``,
 the Q head uniform in [-0.03, 0.03] with bias -0.2. With ``seed`` every initialiser is seeded, so

@@ -1,6 +1,6 @@
 """Policies that act on NumPy time steps: random, greedy, epsilon-greedy, Boltzmann; schedules.
 
-The Q-value policies act from :class:`QValueMirror`, a NumPy/Numba copy of a Keras Q-network's
+The Q-value policies act from :class:`QValueMirror`, a compiled (Cython / Numba / NumPy) copy of a Keras Q-network's
 weights, so importing and using this package never imports TensorFlow.
 """
 from rlkit.policies.base import SeededPolicy

@@ -1,4 +1,4 @@
-"""A NumPy/Numba copy of a Keras Q-network's weights, so that acting needs no TensorFlow call.
+"""A compiled copy (Cython, Numba or the NumPy reference) of a Keras Q-network's weights, so that acting needs no TensorFlow call.
 
 The network is an MLP: hidden ``Dense`` layers with one activation, then a linear head of
 ``num_actions`` units, or with ``dueling=True`` an advantage head ``A`` and a value head ``V``

@@ -6,7 +6,7 @@
     agent.initialize()
     loss_info = agent.train(experience)              # fields [B, n + 1, ...]: one gradient step (TF-Agents semantics)
     loss_info = agent.train_block(experience_block)  # fields [K, B, n + 1, ...]: K steps in ONE compiled call
-    action = agent.collect_policy.action(time_step)  # epsilon-greedy on the NumPy/Numba mirror, no TF call
+    action = agent.collect_policy.action(time_step)  # epsilon-greedy on the compiled mirror, no TF call
 
 Why blocks: one ``tf.function`` call costs ~0.5-0.9 ms whatever it does, a gradient step of the
 tutorial's network inside an XLA loop ~30 us. ``train_block`` runs K steps (and the target updates
