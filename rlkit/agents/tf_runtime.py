@@ -12,7 +12,7 @@ import threading
 import warnings
 from typing import Iterator
 
-__all__ = ["configure_tensorflow", "quiet_tensorflow_logs"]
+__all__ = ["configure_tensorflow", "quiet_tensorflow_logs", "enable_xla_cache"]
 
 
 def configure_tensorflow(num_threads: int | None = 1, deterministic: bool = False) -> None:
@@ -95,3 +95,37 @@ def quiet_tensorflow_logs() -> Iterator[None]:
         thread.join(timeout=5)
         os.close(saved)
         os.close(read_end)
+
+
+def enable_xla_cache(directory: str | os.PathLike | None = None) -> str | None:
+    """Point XLA's persistent compilation cache at ``directory`` (call before TensorFlow is imported).
+
+    A later process that compiles the same training function loads it from there instead of
+    compiling again (~0.4 s saved per run for the tutorial's network). The default directory is
+    ``$RLKIT_XLA_CACHE``, else ``$XDG_CACHE_HOME/rlkit/xla/tf-<version>`` (``~/.cache`` if unset);
+    ``RLKIT_XLA_CACHE=""`` turns the cache off. A ``--tf_xla_persistent_cache_directory`` already
+    in ``TF_XLA_FLAGS`` is left alone. Returns the directory used, or ``None``.
+    """
+    flags = os.environ.get("TF_XLA_FLAGS", "")
+    if "--tf_xla_persistent_cache_directory" in flags:
+        return None
+    if directory is None:
+        directory = os.environ.get("RLKIT_XLA_CACHE")
+        if directory is None:
+            from importlib import metadata
+
+            try:
+                version = metadata.version("tensorflow")
+            except metadata.PackageNotFoundError:
+                return None
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+            directory = os.path.join(base, "rlkit", "xla", f"tf-{version}")
+    if not directory:
+        return None
+    directory = os.fspath(directory)
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return None  # an unwritable cache only costs the compile time
+    os.environ["TF_XLA_FLAGS"] = f"{flags} --tf_xla_persistent_cache_directory={directory}".strip()
+    return directory

@@ -30,3 +30,28 @@ def test_drops_tensorflow_lines_and_keeps_the_rest():
 
 def test_log_level_zero_shows_them():
     assert "oneDNN" in run({"TF_CPP_MIN_LOG_LEVEL": "0"})
+
+
+def test_enable_xla_cache_sets_the_flag_once(monkeypatch, tmp_path):
+    from rlkit.agents.tf_runtime import enable_xla_cache
+
+    monkeypatch.delenv("RLKIT_XLA_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("TF_XLA_FLAGS", "--tf_xla_auto_jit=0")
+    directory = enable_xla_cache()
+    assert directory.startswith(str(tmp_path / "rlkit" / "xla" / "tf-"))
+    import os
+
+    assert os.environ["TF_XLA_FLAGS"] == f"--tf_xla_auto_jit=0 --tf_xla_persistent_cache_directory={directory}"
+    assert enable_xla_cache() is None  # already set: left alone
+
+
+def test_enable_xla_cache_can_be_turned_off(monkeypatch):
+    from rlkit.agents.tf_runtime import enable_xla_cache
+
+    monkeypatch.setenv("RLKIT_XLA_CACHE", "")
+    monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
+    assert enable_xla_cache() is None
+    import os
+
+    assert "TF_XLA_FLAGS" not in os.environ
