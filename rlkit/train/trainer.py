@@ -31,6 +31,7 @@ import json
 import signal
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
@@ -138,7 +139,9 @@ class Trainer:
         from rlkit.agents import configure_tensorflow
 
         cfg = self.config
-        configure_tensorflow(num_threads=1)
+        with warnings.catch_warnings():  # TensorFlow already running (a notebook, a test): keep its threads
+            warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)
+            configure_tensorflow(num_threads=1)
         self.env = _built("env", lambda: make_env(cfg, cfg.env.num_envs))
         if self.env.batch_size != cfg.env.num_envs:
             raise ConfigError(f"env.name: {cfg.env.name!r} ignored num_envs={cfg.env.num_envs} "
