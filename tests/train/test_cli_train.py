@@ -163,3 +163,34 @@ def test_ctrl_c_writes_a_checkpoint_and_exits_130(tmp_path):
     checkpoint = CheckpointManager(run_dir / "checkpoints").load_latest()
     assert checkpoint is not None and checkpoint.iteration % 250 == 0 and checkpoint.iteration >= 500
     assert json.loads((run_dir / "summary.json").read_text())["status"] == "interrupted"
+
+
+def test_sigkill_then_resume_repeats_the_uninterrupted_run(tmp_path):
+    """Kill -9 mid-run, resume from the last checkpoint, train on: the same rows as a run never killed."""
+    import signal
+    import time
+
+    settings = ["--set", "train.chunk_size=100", "--set", "train.checkpoint_interval=300", "--set", "train.log_interval=100",
+                "--set", "eval.interval=300", "--set", "eval.num_episodes=3", "--no-video", "--quiet"]
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([sys.executable, "-m", "rlkit", "train", "--out", str(killed), *settings,
+                                "--set", "train.num_iterations=900"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (killed / "checkpoints" / "ckpt-000000300").exists():
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == -signal.SIGKILL
+    resumed = rlkit("train", "--resume", str(killed), "--no-video")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed from ckpt-000000" in resumed.stdout
+    whole = tmp_path / "whole"
+    assert rlkit("train", "--out", str(whole), *settings, "--set", "train.num_iterations=900").returncode == 0
+    exact = ("iteration", "env_steps", "episodes", "loss", "train_return", "eval_return")
+    rows = [[row[key] for key in exact] for row in read_metrics(killed / "metrics.csv")]
+    assert rows == [[row[key] for key in exact] for row in read_metrics(whole / "metrics.csv")]
+    assert rows[-1][0] == 900
