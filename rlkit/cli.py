@@ -164,13 +164,14 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     rows = [row for row in read_metrics(run_dir / "metrics.csv") if row["eval_return"] is not None]
     if not rows:
         raise _usage(f"{run_dir}/metrics.csv has no evaluations to plot")
+    import json
+
     from rlkit.train.run_dir import load_run_config
-    from rlkit.registry import make
 
     config = load_run_config(run_dir)
-    threshold = None
-    if config.env.name in ("CartPole-v0", "CartPole-v1"):
-        threshold = make("envs", config.env.name, num_envs=1).reward_threshold
+    threshold = None  # the env's "solved" return, as the trainer recorded it
+    if (run_dir / "summary.json").is_file():
+        threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
     out = Path(args.out) if args.out else run_dir / "returns.png"
     plot_returns([r["iteration"] for r in rows], [r["eval_return"] for r in rows], out,
                  title=f"{config.env.name}: average return", reward_threshold=threshold)
