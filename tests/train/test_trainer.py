@@ -197,3 +197,25 @@ def test_train_backend_reaches_env_buffer_and_acting_mirror(tmp_path):
     trainer = Trainer(config, tmp_path / "run", video=False, progress=False)
     trainer.run()
     assert trainer.env.backend == trainer.buffer.backend == trainer.agent.q_values_mirror.backend == "numpy"
+
+
+class TrainOnlyDqn:
+    """A plugin-style agent without ``train_block``: the trainer must fall back to one ``train`` call per batch."""
+
+    def __new__(cls, **kwargs):
+        from rlkit.agents import DqnAgent
+
+        class _TrainOnly(DqnAgent):
+            train_block = None
+
+        return _TrainOnly(**kwargs)
+
+
+def test_an_agent_without_train_block_trains_one_call_per_batch(tmp_path):
+    run_dir = tmp_path / "run"
+    summary = _train(run_dir, ["agent.name=tests.train.test_trainer:TrainOnlyDqn", "train.num_iterations=40",
+                               "train.chunk_size=20", "train.log_interval=20", "eval.interval=40", "eval.num_episodes=2",
+                               "replay.name=prioritized", "train.train_steps_per_iteration=2"])
+    assert summary["status"] == "completed" and summary["iterations"] == 40
+    rows = read_metrics(run_dir / "metrics.csv")
+    assert [row["iteration"] for row in rows] == [0, 20, 40] and all(row["loss"] is not None for row in rows[1:])
