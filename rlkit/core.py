@@ -305,6 +305,17 @@ class ReplayBuffer(abc.ABC):
         """``sample_batch_size`` windows of ``num_steps`` consecutive rows: fields ``[B, num_steps, ...]``."""
         return self._sample(sample_batch_size, num_steps, rng)
 
+    def sample_block(self, num_blocks: int, sample_batch_size: int, num_steps: int = 2,
+                     rng: np.random.Generator | None = None) -> tuple[Trajectory, BufferInfo]:
+        """``num_blocks`` independent batches: fields ``[K, B, num_steps, ...]``, info fields ``[K, B]``.
+
+        This default stacks ``K`` :meth:`sample` calls; buffers may draw them in one go.
+        """
+        draws = [self.sample(sample_batch_size, num_steps, rng) for _ in range(int(num_blocks))]
+        stack = lambda *leaves: np.stack(leaves)  # noqa: E731
+        return (nest.map_structure(stack, *[experience for experience, _ in draws]),
+                BufferInfo(*(np.stack([getattr(info, field) for _, info in draws]) for field in BufferInfo._fields)))
+
     def as_dataset(self, sample_batch_size: int, num_steps: int = 2) -> Iterator[tuple[Trajectory, BufferInfo]]:
         """An endless iterator of ``sample(...)`` results (TF-Agents' ``as_dataset`` feel, NumPy batches)."""
         while True:

@@ -126,6 +126,14 @@ class ReplayBufferConformance:
         assert np.asarray(experience.action).dtype == np.int64
         assert np.shape(info.ids) == np.shape(info.probabilities) == np.shape(info.weights) == (7,)
 
+    def test_sample_block_shapes(self, make_buffer):
+        buffer = make_buffer(counting_spec(), 2, 16)
+        _fill(buffer, 16, 2)
+        experience, info = buffer.sample_block(3, 5, num_steps=2)
+        assert np.shape(experience.observation) == (3, 5, 2, 2)
+        assert np.shape(experience.step_type) == np.shape(experience.reward) == (3, 5, 2)
+        assert np.shape(info.ids) == np.shape(info.probabilities) == np.shape(info.weights) == (3, 5)
+
     def test_sampled_rows_are_stored_rows(self, make_buffer):
         buffer = make_buffer(counting_spec(), 2, 6)
         _fill(buffer, 9, 2)

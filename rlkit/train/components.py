@@ -9,7 +9,9 @@ wherever a built-in one does. The contracts the trainer relies on:
   dueling=, seed=, **kwargs)``.
 * agent: ``make("agents", name, time_step_spec=, action_spec=, q_network=, optimizer=, <the agent
   section's options>, seed=, **kwargs)``; ``agent.train_block`` is used when it exists.
-* replay buffer: ``make("replay_buffers", name, data_spec=, batch_size=N, max_length=, seed=, **kwargs)``.
+* replay buffer: ``make("replay_buffers", name, data_spec=, batch_size=N, max_length=, **kwargs)`` (plus
+  ``seed=`` and ``backend=`` when it takes them); ``sample_block`` and ``add_sequence`` (the base class
+  has both) feed the trainer.
 
 Seeds of the parts of a run are derived from ``train.seed`` (:func:`derive_seed`), so one number
 reproduces the whole run and no two parts share a stream.
@@ -117,8 +119,10 @@ def _agent_from_registry(config: Config, env: Env, network: Any) -> Agent:
 def make_replay_buffer(config: Config, agent: Agent, num_envs: int) -> ReplayBuffer:
     """The replay buffer for ``agent.collect_data_spec``, one row per env per step."""
     kwargs = dict(config.replay.kwargs)
-    if config.train.backend is not None and "backend" not in kwargs:
-        if _accepts(get_registry("replay_buffers").resolve(config.replay.name), "backend"):
-            kwargs["backend"] = config.train.backend
+    factory = get_registry("replay_buffers").resolve(config.replay.name)
+    if config.train.backend is not None and "backend" not in kwargs and _accepts(factory, "backend"):
+        kwargs["backend"] = config.train.backend
+    if "seed" not in kwargs and _accepts(factory, "seed"):
+        kwargs["seed"] = derive_seed(config.train.seed, "replay")
     return make("replay_buffers", config.replay.name, data_spec=agent.collect_data_spec, batch_size=num_envs,
-                max_length=config.replay.max_length, seed=derive_seed(config.train.seed, "replay"), **kwargs)
+                max_length=config.replay.max_length, **kwargs)

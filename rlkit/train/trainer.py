@@ -156,6 +156,10 @@ class Trainer:
         self.steps_per_iteration = -(-cfg.train.collect_steps_per_iteration // self.env.batch_size)
         self.num_steps = self.agent.train_sequence_length or 2
         self.prioritized = callable(getattr(self.buffer, "update_priorities", None))
+        self.checkpointable = all(callable(getattr(self.agent, name, None)) for name in ("get_state", "set_state"))
+        if not self.checkpointable:
+            self.log(f"note: {type(self.agent).__name__} has no get_state()/set_state(): no checkpoints are written "
+                     "and this run cannot be resumed")
         for key, interval in (("eval.interval", cfg.eval.interval), ("train.checkpoint_interval", cfg.train.checkpoint_interval)):
             if interval % cfg.train.chunk_size and interval < cfg.train.num_iterations:
                 self.log(f"note: {key} {interval} is not a multiple of train.chunk_size {cfg.train.chunk_size}; chunks are "
@@ -183,6 +187,9 @@ class Trainer:
 
     def _restore(self) -> None:
         cfg = self.config
+        if not self.checkpointable:
+            raise ConfigError(f"--resume {self.run_dir}: {type(self.agent).__name__} cannot restore its state "
+                              "(no get_state()/set_state())")
         checkpoint = self.checkpoints.load_latest(report=self.log)
         if checkpoint is None:
             raise ConfigError(f"--resume {self.run_dir}: no usable checkpoint in {self.run_dir / 'checkpoints'}")
@@ -300,7 +307,9 @@ class Trainer:
         if end % cfg.train.checkpoint_interval == 0 or end == cfg.train.num_iterations or self._interrupted:
             self._save_checkpoint()
 
-    def _save_checkpoint(self) -> Path:
+    def _save_checkpoint(self) -> Path | None:
+        if not self.checkpointable:
+            return None
         began = time.perf_counter()
         arrays: dict[str, np.ndarray] = {}
         snapshot = self.env.snapshot()
@@ -371,7 +380,8 @@ class Trainer:
             self._bar = _progress_bar(cfg.train.num_iterations, self.iteration, self.progress)
             while self.iteration < cfg.train.num_iterations and not self._interrupted:
                 self._run_chunk()
-            if self._interrupted and not (self.checkpoints.checkpoints() and self.checkpoints.checkpoints()[-1][0] == self.iteration):
+            saved = self.checkpoints.checkpoints()
+            if self._interrupted and not (saved and saved[-1][0] == self.iteration):
                 self._save_checkpoint()
         finally:
             if self._bar is not None:

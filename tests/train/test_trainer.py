@@ -219,3 +219,28 @@ def test_an_agent_without_train_block_trains_one_call_per_batch(tmp_path):
     assert summary["status"] == "completed" and summary["iterations"] == 40
     rows = read_metrics(run_dir / "metrics.csv")
     assert [row["iteration"] for row in rows] == [0, 20, 40] and all(row["loss"] is not None for row in rows[1:])
+
+
+class StatelessDqn:
+    """A plugin-style agent without get_state()/set_state(): trains, writes no checkpoints."""
+
+    def __new__(cls, **kwargs):
+        from rlkit.agents import DqnAgent
+
+        class _Stateless(DqnAgent):
+            get_state = None
+            set_state = None
+
+        return _Stateless(**kwargs)
+
+
+def test_plugin_style_buffer_and_an_agent_without_state(tmp_path):
+    run_dir = tmp_path / "run"
+    summary = _train(run_dir, ["agent.name=tests.train.test_trainer:StatelessDqn",
+                               "replay.name=rlkit.testing.fakes:FakeReplayBuffer", "replay.max_length=500",
+                               "train.num_iterations=40", "train.chunk_size=20", "eval.interval=40", "eval.num_episodes=2"])
+    assert summary["status"] == "completed"
+    assert not (run_dir / "checkpoints").exists()
+    assert "no checkpoints are written" in (run_dir / "train.log").read_text()
+    with pytest.raises(ConfigError, match="cannot restore its state"):
+        _train(run_dir, ["train.num_iterations=80"], resume=True)
