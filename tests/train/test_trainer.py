@@ -244,3 +244,34 @@ def test_plugin_style_buffer_and_an_agent_without_state(tmp_path):
     assert "no checkpoints are written" in (run_dir / "train.log").read_text()
     with pytest.raises(ConfigError, match="cannot restore its state"):
         _train(run_dir, ["train.num_iterations=80"], resume=True)
+
+
+def test_chunk_size_one_equals_the_tutorial_loop_step_by_step(tmp_path):
+    """K = 1 is the tutorial's loop exactly: collect one step, sample one batch, one train call -- same weights."""
+    from rlkit.drivers import collect_block
+    from rlkit.policies import RandomPolicy
+    from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
+    from rlkit.types import from_transition
+
+    overrides = ["train.num_iterations=60", "train.chunk_size=1", "eval.interval=30", "eval.num_episodes=2",
+                 "train.log_interval=30", "train.seed=5"]
+    config = load_config(None, overrides)
+    trainer = Trainer(config, tmp_path / "run", video=False, progress=False)
+    trainer.run()
+
+    env = make_env(config, 1)
+    agent = make_agent(config, env)
+    buffer = make_replay_buffer(config, agent, 1)
+    time_step = env.reset(seed=derive_seed(5, "env"))
+    random_policy = RandomPolicy(env.time_step_spec(), env.action_spec(), seed=derive_seed(5, "random_policy"))
+    initial, time_step, _ = collect_block(env, random_policy, time_step, (), config.train.initial_collect_steps)
+    buffer.add_sequence(initial)
+    for _ in range(60):  # the tutorial's loop
+        policy_step = agent.collect_policy.action(time_step)
+        next_time_step = env.step(policy_step.action)
+        buffer.add_batch(from_transition(time_step, policy_step, next_time_step))
+        time_step = next_time_step
+        experience, _ = buffer.sample(config.train.batch_size, num_steps=2)
+        agent.train(experience)
+    for mine, theirs in zip(agent.get_state()["q_network"], trainer.agent.get_state()["q_network"]):
+        np.testing.assert_array_equal(mine, theirs)
