@@ -148,7 +148,13 @@ def _cmd_video(args: argparse.Namespace) -> int:
     if args.episodes is not None:
         config = dataclasses.replace(config, output=dataclasses.replace(config.output, video_episodes=args.episodes))
     policy = make_policy(make_env(config, None, evaluation=True))
-    record_videos(config, policy, Path(args.run_dir), print, names=("trained", "random") if not args.trained_only else ("trained",))
+    try:
+        record_videos(config, policy, Path(args.run_dir), print,
+                      names=("trained", "random") if not args.trained_only else ("trained",))
+    except Exception as err:  # an env that cannot draw: no render(), or gymnasium without pygame
+        if not isinstance(err, (NotImplementedError, ImportError)) and type(err).__name__ != "DependencyNotInstalled":
+            raise
+        raise _usage(f"cannot render {config.env.name}: {' '.join(str(err).split())}") from None
     return 0
 
 

@@ -401,7 +401,11 @@ class Trainer:
         plot_returns([e["iteration"] for e in self.evaluations], [e["average_return"] for e in self.evaluations],
                      self.run_dir / "returns.png", title=f"{self.config.env.name}: average return", reward_threshold=threshold)
         if self.video:
-            record_videos(self.config, self.agent.policy, self.run_dir, self.log)
+            try:
+                record_videos(self.config, self.agent.policy, self.run_dir, self.log)
+            except Exception as err:  # noqa: BLE001 - a video that cannot be drawn must not cost the trained run
+                self.log(f"videos not recorded: {type(err).__name__}: {' '.join(str(err).split())} "
+                         "(the rest of the run is complete; --no-video skips them)")
         self.timer.add("outputs", began)
         return self._write_summary("completed")
 
