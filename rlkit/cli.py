@@ -94,7 +94,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from rlkit.train.trainer import Trainer, TrainingInterrupted
 
     trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
-                      progress=not args.quiet, started=_STARTED)
+                      progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
     try:
         summary = trainer.run()
     except TrainingInterrupted as stop:
@@ -250,7 +250,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from rlkit.agents.tf_runtime import enable_xla_cache, quiet_tensorflow_logs
 
         enable_xla_cache()  # before TensorFlow loads: later runs reuse the compiled training function
-        with quiet_tensorflow_logs():
+        with quiet_tensorflow_logs() as terminal:
+            args.terminal = terminal  # the real stderr, for the progress bar
             return _dispatch(args)
     return _dispatch(args)
 

@@ -10,7 +10,7 @@ import re
 import sys
 import threading
 import warnings
-from typing import Iterator
+from typing import Iterator, TextIO
 
 __all__ = ["configure_tensorflow", "quiet_tensorflow_logs", "enable_xla_cache"]
 
@@ -57,17 +57,19 @@ _TF_LOG_LINE = re.compile(rb"^(?:[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+:\d
 
 
 @contextlib.contextmanager
-def quiet_tensorflow_logs() -> Iterator[None]:
+def quiet_tensorflow_logs() -> Iterator[TextIO]:
     """Drop TensorFlow's C++ log lines from this process's stderr (fd 2) while the block runs.
 
-    Everything else written to stderr (Python warnings, tracebacks, progress bars) passes through
-    unchanged. Does nothing when ``TF_CPP_MIN_LOG_LEVEL`` is set to ``0`` or ``1`` (show them).
+    Everything else written to stderr (Python warnings, tracebacks) passes through unchanged. Yields
+    a text stream on the original stderr, e.g. for a progress bar (which then still sees the
+    terminal). Does nothing when ``TF_CPP_MIN_LOG_LEVEL`` is ``0`` or ``1`` (show them).
     """
     if os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3") in ("0", "1"):
-        yield
+        yield sys.stderr
         return
     sys.stderr.flush()
     saved = os.dup(2)
+    terminal = os.fdopen(os.dup(saved), "w", buffering=1, encoding=sys.stderr.encoding or "utf-8", errors="replace")
     read_end, write_end = os.pipe()
     os.dup2(write_end, 2)
     os.close(write_end)
@@ -88,9 +90,10 @@ def quiet_tensorflow_logs() -> Iterator[None]:
     thread = threading.Thread(target=forward, name="rlkit-stderr-filter", daemon=True)
     thread.start()
     try:
-        yield
+        yield terminal
     finally:
         sys.stderr.flush()
+        terminal.close()
         os.dup2(saved, 2)  # closes the pipe's last write end: the thread drains and stops
         thread.join(timeout=5)
         os.close(saved)

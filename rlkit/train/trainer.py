@@ -103,10 +103,12 @@ class Trainer:
       progress: show a progress bar and log lines on the terminal (they always go to ``run_dir/train.log``).
       stream: where the log lines go (default ``sys.stdout``).
       started: ``time.perf_counter()`` at process start, for the start-to-policy time in ``summary.json``.
+      progress_stream: where the progress bar goes (default ``sys.stderr``); shown only on a terminal.
     """
 
     def __init__(self, config: Config, run_dir: str | Path, resume: bool = False, video: bool = True,
-                 progress: bool = True, stream: TextIO | None = None, started: float | None = None) -> None:
+                 progress: bool = True, stream: TextIO | None = None, started: float | None = None,
+                 progress_stream: TextIO | None = None) -> None:
         self.config = config
         self.run_dir = Path(run_dir)
         self.resume = resume
@@ -114,6 +116,7 @@ class Trainer:
         self.progress = progress
         self.stream = stream if stream is not None else sys.stdout
         self.started = time.perf_counter() if started is None else started
+        self.progress_stream = progress_stream
         self.timer = _Timer()
         self.iteration = 0
         self.evaluations: list[dict[str, float]] = []
@@ -129,8 +132,10 @@ class Trainer:
             self._log_file.write(message + "\n")
             self._log_file.flush()
         if self.progress:
-            if self._bar is not None:
-                self._bar.write(message, file=self.stream)
+            if self._bar is not None:  # the bar may be on another stream of the same terminal: clear, print, redraw
+                self._bar.clear()
+                print(message, file=self.stream, flush=True)
+                self._bar.refresh()
             else:
                 print(message, file=self.stream, flush=True)
 
@@ -377,7 +382,8 @@ class Trainer:
         if main_thread:
             previous = signal.signal(signal.SIGINT, self._on_sigint)
         try:
-            self._bar = _progress_bar(cfg.train.num_iterations, self.iteration, self.progress)
+            self._bar = _progress_bar(cfg.train.num_iterations, self.iteration, self.progress,
+                                      self.progress_stream or sys.stderr)
             while self.iteration < cfg.train.num_iterations and not self._interrupted:
                 self._run_chunk()
             saved = self.checkpoints.checkpoints()
@@ -479,10 +485,10 @@ def _is_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _progress_bar(total: int, initial: int, enabled: bool) -> Any:
-    if not enabled:
+def _progress_bar(total: int, initial: int, enabled: bool, stream: TextIO) -> Any:
+    """A tqdm bar on ``stream`` if it is a terminal (``None`` when disabled or not a terminal)."""
+    if not enabled or not stream.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True, disable=None, file=sys.stderr,
-                mininterval=0.25, smoothing=0.1)
+    return tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True, file=stream, mininterval=0.25, smoothing=0.1)
