@@ -291,9 +291,8 @@ class ReplayBuffer(abc.ABC):
     def add_sequence(self, items: Trajectory) -> None:
         """Append ``T`` rows per env: every field ``[T, batch_size, ...]`` (time-major); the same as
         ``T`` :meth:`add_batch` calls, which is what this default does (buffers may do it in one go)."""
-        num_steps = len(nest.flatten(items.step_type)[0])
-        for t in range(num_steps):
-            self.add_batch(nest.map_structure(lambda field: field[t], items))
+        for t in range(len(nest.flatten(items.step_type)[0])):
+            self.add_batch(nest.index(items, t))
 
     def __call__(self, trajectory: Trajectory) -> None:
         """Observer form of :meth:`add_batch`."""
@@ -312,9 +311,7 @@ class ReplayBuffer(abc.ABC):
         This default stacks ``K`` :meth:`sample` calls; buffers may draw them in one go.
         """
         draws = [self.sample(sample_batch_size, num_steps, rng) for _ in range(int(num_blocks))]
-        stack = lambda *leaves: np.stack(leaves)  # noqa: E731
-        return (nest.map_structure(stack, *[experience for experience, _ in draws]),
-                BufferInfo(*(np.stack([getattr(info, field) for _, info in draws]) for field in BufferInfo._fields)))
+        return nest.stack([experience for experience, _ in draws]), nest.stack([info for _, info in draws])
 
     def as_dataset(self, sample_batch_size: int, num_steps: int = 2) -> Iterator[tuple[Trajectory, BufferInfo]]:
         """An endless iterator of ``sample(...)`` results (TF-Agents' ``as_dataset`` feel, NumPy batches)."""

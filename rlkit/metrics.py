@@ -20,6 +20,7 @@ from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
+from rlkit import nest
 from rlkit.core import Env, Policy
 from rlkit.types import StepType, Trajectory
 
@@ -74,8 +75,7 @@ class Metric(abc.ABC):
         """Observe ``T`` consecutive trajectories at once: fields ``[T, N, ...]`` (``[T, ...]`` unbatched),
         as ``T`` calls in time order would (metrics may do it faster)."""
         for t in range(np.shape(trajectories.step_type)[0]):
-            self(Trajectory(*(() if name == "policy_info" else np.asarray(getattr(trajectories, name))[t]
-                              for name in Trajectory._fields)))
+            self(nest.index(trajectories, t))
 
     @abc.abstractmethod
     def result(self) -> Any: ...

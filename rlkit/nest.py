@@ -5,9 +5,11 @@ NamedTuples are leaves-containers too.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
-__all__ = ["is_nested", "flatten", "map_structure", "pack_sequence_as"]
+import numpy as np
+
+__all__ = ["is_nested", "flatten", "map_structure", "pack_sequence_as", "stack", "index"]
 
 
 def is_nested(structure: Any) -> bool:
@@ -51,3 +53,13 @@ def map_structure(fn: Callable, *structures: Any) -> Any:
     if isinstance(first, (list, tuple)):
         return type(first)(map_structure(fn, *items) for items in zip(*structures))
     return fn(*structures)
+
+
+def stack(structures: Sequence[Any]) -> Any:
+    """Structures of the same shape stacked leaf-wise along a new first axis (``[len(structures), ...]``)."""
+    return map_structure(lambda *leaves: np.stack(leaves), *structures)
+
+
+def index(structure: Any, key: Any) -> Any:
+    """``structure`` with every leaf indexed by ``key`` (an int or a slice of the first axis)."""
+    return map_structure(lambda leaf: np.asarray(leaf)[key], structure)

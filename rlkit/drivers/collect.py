@@ -49,12 +49,6 @@ def collect_data(env: Env, policy: Policy, observer: Callable[[Trajectory], Any]
         collect_step(env, policy, observer)
 
 
-def _stack(items: list) -> Any:
-    if not nest.flatten(items[0]):
-        return items[0]  # an empty nest, e.g. policy_info ()
-    return nest.map_structure(lambda *leaves: np.stack(leaves), *items)
-
-
 def collect_block(
     env: Env, policy: Policy, time_step: TimeStep, policy_state: Any, num_steps: int
 ) -> tuple[Trajectory, TimeStep, Any]:
@@ -79,11 +73,11 @@ def collect_block(
     step_type = np.stack([ts.step_type for ts in time_steps])
     trajectories = Trajectory(
         step_type=step_type[:-1],
-        observation=_stack([ts.observation for ts in time_steps[:-1]]),
-        action=_stack(actions),
-        policy_info=_stack(infos),
+        observation=nest.stack([ts.observation for ts in time_steps[:-1]]),
+        action=nest.stack(actions),
+        policy_info=nest.stack(infos),
         next_step_type=step_type[1:],
-        reward=_stack([ts.reward for ts in time_steps[1:]]),
+        reward=nest.stack([ts.reward for ts in time_steps[1:]]),
         discount=np.stack([ts.discount for ts in time_steps[1:]]),
     )
     return trajectories, time_step, policy_state

@@ -70,15 +70,6 @@ def _next_multiple(value: int, interval: int) -> int:
     return (value // interval + 1) * interval
 
 
-def _slice(trajectories: Trajectory, start: int, stop: int) -> Trajectory:
-    """Rows ``start:stop`` of every field of a ``[T, ...]`` block."""
-    return nest.map_structure(lambda leaf: leaf[start:stop], trajectories)
-
-
-def _index(value: Any, k: int) -> Any:
-    return nest.map_structure(lambda leaf: leaf[k], value)
-
-
 @dataclass
 class _Timer:
     """Wall-clock seconds spent in each phase of the run (summed over resumptions)."""
@@ -252,7 +243,7 @@ class Trainer:
             losses = np.asarray(loss_info.extra.losses)
             td_error = getattr(loss_info.extra, "td_error", None)
         else:  # a plugin agent with only train(): one call per batch
-            infos = [self.agent.train(_index(block, k), None if weights is None else weights[k]) for k in range(num_batches)]
+            infos = [self.agent.train(nest.index(block, k), None if weights is None else weights[k]) for k in range(num_batches)]
             losses = np.array([float(i.loss) for i in infos], np.float32)
             td_error = None
             if all(getattr(i.extra, "td_error", None) is not None for i in infos):
@@ -280,11 +271,11 @@ class Trainer:
         observed = 0
         for iteration in range(_next_multiple(start, cfg.train.log_interval), end + 1, cfg.train.log_interval):
             upto = (iteration - start) * self.steps_per_iteration
-            self._observe(_slice(trajectories, observed, upto))
+            self._observe(nest.index(trajectories, slice(observed, upto)))
             observed = upto
             self._metrics_row(self._row(rows, iteration))
         if observed < trajectories.step_type.shape[0]:
-            self._observe(_slice(trajectories, observed, trajectories.step_type.shape[0]))
+            self._observe(nest.index(trajectories, slice(observed, None)))
         now = self.timer.add("collect", began)
         losses, _ = self._train(count * cfg.train.train_steps_per_iteration)
         iteration_losses = losses.reshape(count, cfg.train.train_steps_per_iteration).mean(axis=1)
