@@ -3,7 +3,11 @@
 ``import rlkit`` is light: it loads NumPy and the interfaces, never TensorFlow or Numba. Heavier
 parts load when first used (``rlkit.agents``, ``rlkit.networks``, ``rlkit.train``).
 """
-from rlkit._version import __version__
+import time as _time
+
+_IMPORT_STARTED = _time.perf_counter()  # the CLI's timings (summary.json) count from here
+
+from rlkit._version import __version__  # noqa: E402
 from rlkit.core import Agent, Driver, Env, Observer, Policy, ReplayBuffer
 from rlkit.registry import make, register
 from rlkit.specs import ArraySpec, BoundedArraySpec

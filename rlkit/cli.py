@@ -8,28 +8,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 import warnings
 from typing import Sequence
 
+# summary.json's times count from the start of ``import rlkit``; Python's own start-up (~50 ms) precedes it.
+# (/proc's process start time would also count whatever a shell ran before exec'ing ``rlkit``.)
+from rlkit import _IMPORT_STARTED as _STARTED
 from rlkit._version import __version__
 
 EXIT_USAGE = 2
-
-
-def _process_start() -> float:
-    """``time.perf_counter()`` at the start of this process (Linux: from /proc; elsewhere: now)."""
-    now = time.perf_counter()
-    try:
-        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
-            start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])  # field 22: starttime
-            age = float(uptime.read().split()[0]) - start_ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return now
-    return now - max(0.0, age)
-
-
-_STARTED = _process_start()  # so summary.json's times include interpreter start-up and imports
 
 
 def _positive_int(text: str) -> int:
