@@ -33,7 +33,9 @@ interface          implement                                           optional 
 :class:`Env`       ``observation_spec``, ``action_spec``, ``_reset``,   ``_checked_action``,
                    ``_step``                                            ``get_state``/``set_state``,
                                                                         ``render``, ``close``
-:class:`Policy`    ``_action``                                          ``get_initial_state``
+:class:`Policy`    ``_action``                                          ``get_initial_state``,
+                                                                        ``diagnostics``,
+                                                                        ``get_state``/``set_state``
 :class:`Observer`  ``__call__``                                         ``observe_sequence``
 :class:`ReplayBuffer` ``_add_batch``, ``_sample``, ``num_frames``,      ``add_sequence``, ``sample_block``,
                    ``clear``, ``gather_all``                            ``get_state``/``set_state``
@@ -306,6 +308,19 @@ class Policy(abc.ABC):
     @abc.abstractmethod
     def _action(self, time_step: TimeStep, policy_state: Any) -> PolicyStep:
         """Hook for ``action``."""
+
+    def diagnostics(self) -> dict[str, float]:
+        """Scalars that describe how the policy acts now, for logs (e.g. ``{"epsilon": 0.1}``); default ``{}``."""
+        return {}
+
+    def get_state(self) -> State | None:
+        """RNG streams and schedule positions as a flat dict of arrays, or ``None`` (the default) if
+        this policy has no state worth checkpointing."""
+        return None
+
+    def set_state(self, state: State) -> None:
+        """Restore a :meth:`get_state` of a policy built with the same arguments."""
+        raise _cannot_restore(self)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import csv
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 __all__ = ["COLUMNS", "MetricsRecorder", "read_metrics"]
 
@@ -29,10 +29,19 @@ COLUMNS = (
 )
 
 
-class MetricsRecorder:
-    """Appends metric rows to ``run_dir/metrics.csv`` and ``metrics.jsonl`` and, optionally, TensorBoard."""
+class ScalarWriter(Protocol):
+    """Where rows go besides the files, e.g. ``rlkit.agents.tensorboard.TensorBoardWriter``."""
 
-    def __init__(self, run_dir: str | Path, tensorboard: bool = True, resume_from_iteration: int | None = None) -> None:
+    def write(self, step: int, scalars: dict[str, float]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MetricsRecorder:
+    """Appends metric rows to ``run_dir/metrics.csv`` and ``metrics.jsonl`` and to an optional ``scalar_writer``."""
+
+    def __init__(self, run_dir: str | Path, scalar_writer: ScalarWriter | None = None,
+                 resume_from_iteration: int | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.csv_path = self.run_dir / "metrics.csv"
         self.jsonl_path = self.run_dir / "metrics.jsonl"
@@ -44,12 +53,7 @@ class MetricsRecorder:
         if new_file:
             self._csv.writeheader()
         self._jsonl = open(self.jsonl_path, "a")
-        self._writer = None
-        if tensorboard:
-            import tensorflow as tf  # TensorBoard events through tf.summary
-
-            self._tf = tf
-            self._writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
+        self._writer = scalar_writer
 
     def record(self, **values: Any) -> None:
         """Write one row; keys must be in ``COLUMNS`` and ``iteration`` is required."""
@@ -64,17 +68,12 @@ class MetricsRecorder:
         self._jsonl.write(json.dumps(row) + "\n")
         self._jsonl.flush()
         if self._writer is not None:
-            step = int(row["iteration"])
-            with self._writer.as_default(step=step):
-                for key, value in row.items():
-                    if key != "iteration":
-                        self._tf.summary.scalar(key, value)
+            self._writer.write(int(row["iteration"]), {k: v for k, v in row.items() if k != "iteration"})
 
     def close(self) -> None:
         self._csv_handle.close()
         self._jsonl.close()
         if self._writer is not None:
-            self._writer.flush()
             self._writer.close()
             self._writer = None
 

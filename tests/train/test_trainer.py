@@ -204,9 +204,10 @@ class TrainOnlyDqn:
 
     def __new__(cls, **kwargs):
         from rlkit.agents import DqnAgent
+        from rlkit.core import Agent
 
         class _TrainOnly(DqnAgent):
-            train_block = None
+            _train_block = Agent._train_block  # the declared default: one train() call per batch
 
         return _TrainOnly(**kwargs)
 
@@ -228,8 +229,8 @@ class StatelessDqn:
         from rlkit.agents import DqnAgent
 
         class _Stateless(DqnAgent):
-            get_state = None
-            set_state = None
+            def get_state(self):
+                return None  # the declared "cannot be checkpointed"
 
         return _Stateless(**kwargs)
 
