@@ -234,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # TensorFlow's C++ start-up lines (no GPU found, oneDNN notice) are noise here; TF_CPP_MIN_LOG_LEVEL=0 shows them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.func in (_cmd_train, _cmd_eval, _cmd_video):
-        from rlkit.agents.tf_runtime import enable_xla_cache, quiet_tensorflow_logs
+        from rlkit.cli_runtime import enable_xla_cache, quiet_tensorflow_logs
 
         enable_xla_cache()  # before TensorFlow loads: later runs reuse the compiled training function
         with quiet_tensorflow_logs() as terminal:

@@ -1,13 +1,15 @@
-"""Outputs made from a trained policy: the videos of ``rlkit train`` and ``rlkit video``."""
+"""Outputs made from a trained agent: the exported policy, the returns plot and the videos of
+``rlkit train`` (and ``rlkit video``)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 from rlkit.train.components import derive_seed, make_env
 from rlkit.train.config import Config
 
-__all__ = ["record_videos"]
+__all__ = ["record_videos", "write_outputs"]
 
 
 def record_videos(config: Config, policy: Any, run_dir: Path, log: Callable[[str], None],
@@ -28,3 +30,24 @@ def record_videos(config: Config, policy: Any, run_dir: Path, log: Callable[[str
             f"returns {', '.join(f'{r:g}' for r in result.returns)}")
         results[name] = result
     return results
+
+
+def write_outputs(config: Config, agent: Any, env: Any, evaluations: list[dict[str, float]], run_dir: Path,
+                  video: bool, log: Callable[[str], None], started: float) -> float:
+    """``policy/`` (``agent.save_policy``), ``returns.png`` and, with ``video``, the videos; returns the
+    seconds from ``started`` (a ``perf_counter()``) to the exported policy. A video the env cannot draw
+    is logged and skipped: it must not cost the trained run."""
+    from rlkit.viz import plot_returns
+
+    if not agent.save_policy(run_dir / "policy"):
+        log(f"note: {type(agent).__name__} cannot export its policy (save_policy returned False)")
+    seconds_to_policy = time.perf_counter() - started
+    plot_returns([e["iteration"] for e in evaluations], [e["average_return"] for e in evaluations],
+                 run_dir / "returns.png", title=f"{config.env.name}: average return", reward_threshold=env.reward_threshold)
+    if video:
+        try:
+            record_videos(config, agent.policy, run_dir, log)
+        except Exception as err:  # noqa: BLE001
+            log(f"videos not recorded: {type(err).__name__}: {' '.join(str(err).split())} "
+                "(the rest of the run is complete; --no-video skips them)")
+    return seconds_to_policy

@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["COLUMNS", "MetricsRecorder", "read_metrics"]
+__all__ = ["COLUMNS", "MetricsRecorder", "open_recorder", "read_metrics"]
 
 COLUMNS = (
     "iteration",  # training iterations done (one collect + one train step each)
@@ -88,6 +88,16 @@ class MetricsRecorder:
         with open(self.jsonl_path, "w") as handle:
             for row in kept:
                 handle.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
+
+
+def open_recorder(run_dir: Path, tensorboard: bool, resume_from_iteration: int | None = None) -> MetricsRecorder:
+    """The recorder of a run; with ``tensorboard``, rows also go to ``run_dir/tensorboard`` (imports TensorFlow)."""
+    writer = None
+    if tensorboard:
+        from rlkit.agents.tensorboard import TensorBoardWriter
+
+        writer = TensorBoardWriter(run_dir / "tensorboard")
+    return MetricsRecorder(run_dir, writer, resume_from_iteration)
 
 
 def _clean(value: Any) -> Any:

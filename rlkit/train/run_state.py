@@ -18,10 +18,29 @@ from rlkit.train.components import derive_seed
 from rlkit.train.config import ConfigError, config_to_dict
 from rlkit.train.state import join_state, split_state
 
-__all__ = ["save_run", "restore_run", "built", "RESUMABLE_KEYS"]
+__all__ = ["save_run", "restore_run", "built", "chunk_notes", "TrainingInterrupted", "RESUMABLE_KEYS"]
 
 # Keys that may differ between a run and its resumption (they change no saved state).
 RESUMABLE_KEYS = ("train.num_iterations", "train.log_interval", "train.checkpoint_interval", "eval.", "output.")
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C stopped the run; a checkpoint was written (``run_dir`` and ``iteration`` tell where)."""
+
+    def __init__(self, run_dir: Path, iteration: int) -> None:
+        super().__init__(f"interrupted at iteration {iteration}; checkpoint written. "
+                         f"Continue with: rlkit train --resume {run_dir}")
+        self.run_dir = run_dir
+        self.iteration = iteration
+
+
+def chunk_notes(config: Any) -> list[str]:
+    """Notes for intervals that cut chunks short (each new chunk length compiles one more training function)."""
+    return [f"note: {key} {interval} is not a multiple of train.chunk_size {config.train.chunk_size}; chunks are "
+            "cut there too, and each new chunk length compiles one more training function"
+            for key, interval in (("eval.interval", config.eval.interval),
+                                  ("train.checkpoint_interval", config.train.checkpoint_interval))
+            if interval % config.train.chunk_size and interval < config.train.num_iterations]
 
 
 def built(what: str, build: Callable[[], Any]) -> Any:

@@ -40,22 +40,13 @@ from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, Envir
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
 from rlkit.train.config import Config, ConfigError, dump_config
-from rlkit.train.recorder import MetricsRecorder
-from rlkit.train.run_state import built, restore_run, save_run
+from rlkit.train.outputs import write_outputs
+from rlkit.train.recorder import MetricsRecorder, open_recorder
+from rlkit.train.run_state import TrainingInterrupted, built, chunk_notes, restore_run, save_run
 from rlkit.train.runlog import RunLog
 from rlkit.train.summary import PhaseTimer, write_summary
 
 __all__ = ["Trainer", "TrainingInterrupted"]
-
-
-class TrainingInterrupted(Exception):
-    """Ctrl-C stopped the run; a checkpoint was written (``run_dir`` and ``iteration`` tell where)."""
-
-    def __init__(self, run_dir: Path, iteration: int) -> None:
-        super().__init__(f"interrupted at iteration {iteration}; checkpoint written. "
-                         f"Continue with: rlkit train --resume {run_dir}")
-        self.run_dir = run_dir
-        self.iteration = iteration
 
 
 def _next_multiple(value: int, interval: int) -> int:
@@ -115,18 +106,8 @@ class Trainer:
         self.checkpoints = CheckpointManager(self.run_dir / "checkpoints", keep=cfg.output.keep_checkpoints)
         self.steps_per_iteration = -(-cfg.train.collect_steps_per_iteration // self.env.batch_size)
         self.num_steps = self.agent.train_sequence_length or 2
-        for key, interval in (("eval.interval", cfg.eval.interval), ("train.checkpoint_interval", cfg.train.checkpoint_interval)):
-            if interval % cfg.train.chunk_size and interval < cfg.train.num_iterations:
-                self.log(f"note: {key} {interval} is not a multiple of train.chunk_size {cfg.train.chunk_size}; chunks are "
-                         "cut there too, and each new chunk length compiles one more training function")
-
-    def _recorder(self, resume_from_iteration: int | None = None) -> MetricsRecorder:
-        writer = None
-        if self.config.output.tensorboard:
-            from rlkit.agents.tensorboard import TensorBoardWriter
-
-            writer = TensorBoardWriter(self.run_dir / "tensorboard")
-        return MetricsRecorder(self.run_dir, writer, resume_from_iteration)
+        for note in chunk_notes(cfg):
+            self.log(note)
 
     def _collect(self, policy: Any, policy_state: Any, num_steps: int) -> Any:
         """``num_steps`` batched env steps of ``policy`` into the buffer and the metrics; returns the policy state."""
@@ -145,7 +126,7 @@ class Trainer:
         initial_steps = -(-cfg.train.initial_collect_steps // self.env.batch_size)
         if initial_steps:
             self._collect(random_policy, random_policy.get_initial_state(self.env.batch_size), initial_steps)
-        self.recorder = self._recorder()
+        self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard)
 
     # -- the loop ------------------------------------------------------------------------------
     def _evaluate(self, row: dict) -> None:
@@ -245,7 +226,7 @@ class Trainer:
             self._build()
             if self.resume:
                 restore_run(self)
-                self.recorder = self._recorder(resume_from_iteration=self.iteration)
+                self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)
             else:
                 self._start_fresh()
                 row = self._metrics_row(0)
@@ -280,22 +261,9 @@ class Trainer:
                 signal.signal(signal.SIGINT, previous)
 
     def _finish(self) -> dict[str, Any]:
-        from rlkit.train.outputs import record_videos
-        from rlkit.viz import plot_returns
-
         began = time.perf_counter()
-        if not self.agent.save_policy(self.run_dir / "policy"):
-            self.log(f"note: {type(self.agent).__name__} cannot export its policy (save_policy returned False)")
-        self.seconds_to_policy = time.perf_counter() - self.started
-        plot_returns([e["iteration"] for e in self.evaluations], [e["average_return"] for e in self.evaluations],
-                     self.run_dir / "returns.png", title=f"{self.config.env.name}: average return",
-                     reward_threshold=self.env.reward_threshold)
-        if self.video:
-            try:
-                record_videos(self.config, self.agent.policy, self.run_dir, self.log)
-            except Exception as err:  # noqa: BLE001 - a video that cannot be drawn must not cost the trained run
-                self.log(f"videos not recorded: {type(err).__name__}: {' '.join(str(err).split())} "
-                         "(the rest of the run is complete; --no-video skips them)")
+        self.seconds_to_policy = write_outputs(self.config, self.agent, self.env, self.evaluations, self.run_dir,
+                                               self.video, self.log, self.started)
         self.timer.add("outputs", began)
         return self._write_summary("completed")
 

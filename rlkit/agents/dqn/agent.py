@@ -31,11 +31,14 @@ import tensorflow as tf
 from rlkit.agents.dqn import losses
 from rlkit.agents.dqn.config import DqnConfig
 from rlkit.core import Agent
+from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 from rlkit.policies.base import discrete_action_info
 from rlkit.types import LossInfo, TDLossInfo, TimeStep, Trajectory
 
 __all__ = ["DqnAgent", "DqnLossInfo", "DqnBlockLossInfo"]
+
+apply_default_threads()  # before any TensorFlow op (see rlkit.networks.tf_runtime)
 
 
 DqnLossInfo = TDLossInfo  # ``LossInfo.extra`` of :meth:`DqnAgent.train` (TF-Agents' name)
