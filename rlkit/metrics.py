@@ -15,12 +15,12 @@ no pickle); ``set_state(state)`` restores it exactly.
 from __future__ import annotations
 
 import abc
-import operator
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
 from rlkit import nest
+from rlkit.checks import check_count
 from rlkit.core import Env, Observer, Policy
 from rlkit.types import StepType, TimeStep, Trajectory
 
@@ -36,16 +36,6 @@ __all__ = [
     "evaluate",
     "compute_avg_return",
 ]
-
-
-def _count(value: Any, name: str, minimum: int) -> int:
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}") from None
-    if number < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {number}")
-    return number
 
 
 def _rows(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -96,8 +86,8 @@ class StreamingMetric(Metric):
 
     def __init__(self, name: str, buffer_size: int = 10, batch_size: int | None = None) -> None:
         super().__init__(name)
-        self._buffer_size = _count(buffer_size, "buffer_size", 1)
-        self._configured_batch_size = None if batch_size is None else _count(batch_size, "batch_size", 1)
+        self._buffer_size = check_count(buffer_size, "buffer_size")
+        self._configured_batch_size = None if batch_size is None else check_count(batch_size, "batch_size")
         self.reset()
 
     @property
@@ -235,7 +225,7 @@ class _Counter(Metric):
         self._count = np.int64(0)
 
     def reset(self, value: int = 0) -> None:
-        self._count = np.int64(_count(value, "value", 0))
+        self._count = np.int64(check_count(value, "value", 0))
 
     def result(self) -> np.int64:
         return self._count
@@ -292,7 +282,7 @@ class EpisodeTally(Observer):
     """
 
     def __init__(self, num_episodes: int, batch_size: int | None) -> None:
-        self.num_episodes = _count(num_episodes, "num_episodes", 1)
+        self.num_episodes = check_count(num_episodes, "num_episodes")
         n = 1 if batch_size is None else batch_size
         self.returns = np.zeros(self.num_episodes, np.float64)
         self.lengths = np.zeros(self.num_episodes, np.float64)

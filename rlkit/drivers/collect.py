@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from rlkit.core import Env, Observer, Policy
-from rlkit.drivers.drivers import BlockDriver, _count, collect_block  # collect_block: the act -> step loop
+from rlkit.checks import check_count
+from rlkit.drivers.drivers import BlockDriver, collect_block  # collect_block: the act -> step loop
 from rlkit.types import Trajectory
 
 __all__ = ["collect_step", "collect_data", "collect_block"]
@@ -40,7 +41,7 @@ def collect_step(env: Env, policy: Policy, observer: Observer | Callable[[Trajec
 def collect_data(env: Env, policy: Policy, observer: Observer | Callable[[Trajectory], Any], steps: int) -> None:
     """Take ``steps`` env steps (as ``steps`` :func:`collect_step` calls), handing them to ``observer``
     as one block."""
-    steps = _count(steps, "steps", minimum=0)
+    steps = check_count(steps, "steps", minimum=0)
     if steps:
         BlockDriver(env, policy, [observer], num_steps=steps).run(_start(env))
 

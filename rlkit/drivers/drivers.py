@@ -15,12 +15,12 @@ takes an unbatched env's rows as a batch of one.
 """
 from __future__ import annotations
 
-import operator
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from rlkit import nest
+from rlkit.checks import check_count
 from rlkit.core import Driver, Env, Observer, Policy
 from rlkit.types import StepType, TimeStep, Trajectory
 
@@ -30,19 +30,6 @@ Until = Callable[[TimeStep, TimeStep], bool]
 """``until(time_step, next_time_step) -> bool``: stop the loop after this step when it returns True."""
 
 _UNBOUNDED_BLOCK = 1024  # block length when neither a step budget nor a block size bounds it
-
-
-def _count(value: Any, name: str, minimum: int = 1) -> int:
-    """``value`` as an int ``>= minimum``, or a ``TypeError`` / ``ValueError`` naming ``name``."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got bool {value!r}")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}") from None
-    if number < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {number}")
-    return number
 
 
 def collect_block(
@@ -55,7 +42,7 @@ def collect_block(
     produced, stacked in time order; ``time_step`` and ``policy_state`` are where the next block
     continues. ``T = num_steps`` unless ``until`` stopped the loop earlier.
     """
-    num_steps = _count(num_steps, "num_steps", minimum=1)
+    num_steps = check_count(num_steps, "num_steps", minimum=1)
     act, step = policy.action, env.step
     time_steps, actions, infos = [time_step], [], []
     for _ in range(num_steps):
@@ -100,8 +87,8 @@ class BlockDriver(Driver):
         super().__init__(env, policy, observers)
         if num_steps is None and until is None:
             raise ValueError("BlockDriver needs num_steps or until (or both) to know when a run ends")
-        self._num_steps = None if num_steps is None else _count(num_steps, "num_steps")
-        self._block_size = None if block_size is None else _count(block_size, "block_size")
+        self._num_steps = None if num_steps is None else check_count(num_steps, "num_steps")
+        self._block_size = None if block_size is None else check_count(block_size, "block_size")
         self._until = until
 
     @property
@@ -150,7 +137,7 @@ class StepDriver(BlockDriver):
 
     def __init__(self, env: Env, policy: Policy, observers: Sequence[Observer | Callable] = (), num_steps: int = 1,
                  block_size: int | None = 1) -> None:
-        self._target = _count(num_steps, "num_steps")
+        self._target = check_count(num_steps, "num_steps")
         super().__init__(env, policy, observers, num_steps=None, block_size=block_size, until=self._make_until())
 
     @property
@@ -180,7 +167,7 @@ class EpisodeDriver(BlockDriver):
 
     def __init__(self, env: Env, policy: Policy, observers: Sequence[Observer | Callable] = (), num_episodes: int = 1,
                  block_size: int | None = 1, max_steps: int | None = None) -> None:
-        self._num_episodes = _count(num_episodes, "num_episodes")
+        self._num_episodes = check_count(num_episodes, "num_episodes")
         super().__init__(env, policy, observers, num_steps=max_steps, block_size=block_size, until=self._make_until())
 
     @property

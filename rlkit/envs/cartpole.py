@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlkit import backend as _backend
+from rlkit.checks import check_count
 from rlkit.core import Env
 from rlkit.envs.render import cartpole_frame
 from rlkit.kernels import cartpole as _kernel
@@ -34,18 +35,6 @@ def _constant(value: float, dtype: Any) -> np.ndarray:
 _STEP_TYPES = tuple(_constant(v, STEP_TYPE_DTYPE) for v in (StepType.FIRST, StepType.MID, StepType.LAST, StepType.LAST))
 _REWARDS = tuple(_constant(v, REWARD_DTYPE) for v in (0.0, 1.0, 1.0, 1.0))
 _DISCOUNTS = tuple(_constant(v, DISCOUNT_DTYPE) for v in (1.0, 1.0, 0.0, 1.0))
-
-
-def _check_positive_int(name: str, value: Any, allow_none: bool) -> int | None:
-    if value is None and allow_none:
-        return None
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int{' or None' if allow_none else ''}, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{name} must be >= 1, got {number}")
-    return number
 
 
 def check_seed(seed: Any) -> int:
@@ -101,8 +90,8 @@ class CartPole(Env):
         seed: int | None = None,
         backend: str | None = None,
     ) -> None:
-        self._num_envs = _check_positive_int("num_envs", num_envs, allow_none=True)
-        self._max_episode_steps = _check_positive_int("max_episode_steps", max_episode_steps, allow_none=True)
+        self._num_envs = check_count(num_envs, "num_envs", allow_none=True)
+        self._max_episode_steps = check_count(max_episode_steps, "max_episode_steps", allow_none=True)
         self._reward_threshold = None if reward_threshold is None else float(reward_threshold)
         self._seed = None if seed is None else check_seed(seed)
         self._backend = backend or _backend.default()

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rlkit import backend as _backend
+from rlkit.checks import check_count
 from rlkit.core import ReplayBuffer
 from rlkit.fileio import atomic_write
 from rlkit.types import BufferInfo, StepType, Trajectory
@@ -46,12 +47,6 @@ def _seed_state(seed: int | None) -> np.ndarray:
     return np.random.SeedSequence(None if seed is None else int(seed)).generate_state(1, np.uint64)
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 class OutputArena:
     """Output arrays for ``size`` future samples of shape ``[B, T]``, allocated at once.
 
@@ -75,8 +70,8 @@ class RecordReplayBuffer(ReplayBuffer):
 
     def __init__(self, data_spec: Trajectory, batch_size: int = 1, max_length: int = 100_000,
                  seed: int | None = None, backend: str | None = None) -> None:
-        batch_size = _check_positive_int("batch_size", batch_size)
-        max_length = _check_positive_int("max_length", max_length)
+        batch_size = check_count(batch_size, "batch_size")
+        max_length = check_count(max_length, "max_length")
         self._layout = RecordLayout(data_spec)
         super().__init__(data_spec, batch_size * max_length, batch_size)
         self._max_length = max_length
@@ -165,8 +160,8 @@ class RecordReplayBuffer(ReplayBuffer):
     def _sample(self, sample_batch_size: int, num_steps: int, rng: np.random.Generator | None
                 ) -> tuple[Trajectory, BufferInfo]:
         if type(sample_batch_size) is not int or type(num_steps) is not int or sample_batch_size < 1 or num_steps < 1:
-            _check_positive_int("sample_batch_size", sample_batch_size)
-            _check_positive_int("num_steps", num_steps)
+            check_count(sample_batch_size, "sample_batch_size")
+            check_count(num_steps, "num_steps")
             sample_batch_size, num_steps = int(sample_batch_size), int(num_steps)
         out = np.empty((sample_batch_size, num_steps), self._layout.dtype)
         ids = np.empty(sample_batch_size, np.int64)
@@ -177,9 +172,9 @@ class RecordReplayBuffer(ReplayBuffer):
     def _sample_block(self, num_blocks: int, sample_batch_size: int, num_steps: int,
                       rng: np.random.Generator | None) -> tuple[Trajectory, BufferInfo]:
         """``num_blocks`` batches in one kernel call (independent draws, as ``K`` ``sample`` calls)."""
-        num_blocks = _check_positive_int("num_blocks", num_blocks)
-        sample_batch_size = _check_positive_int("sample_batch_size", sample_batch_size)
-        num_steps = _check_positive_int("num_steps", num_steps)
+        num_blocks = check_count(num_blocks, "num_blocks")
+        sample_batch_size = check_count(sample_batch_size, "sample_batch_size")
+        num_steps = check_count(num_steps, "num_steps")
         out = np.empty((num_blocks, sample_batch_size, num_steps), self._layout.dtype)
         ids = np.empty((num_blocks, sample_batch_size), np.int64)
         info = np.empty((2, num_blocks, sample_batch_size), np.float32)

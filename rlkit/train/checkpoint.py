@@ -61,11 +61,12 @@ def _fsync_file(path: Path) -> None:
 
 
 class CheckpointManager:
-    """Writes and finds checkpoints under ``directory``, keeping the newest ``keep``."""
+    """Writes and finds checkpoints under ``directory``, keeping the newest ``keep`` (``None``: all;
+    ``rlkit train`` passes ``output.keep_checkpoints``)."""
 
-    def __init__(self, directory: str | os.PathLike, keep: int = 2) -> None:
-        if keep < 1:
-            raise ValueError(f"keep must be >= 1 (got {keep})")
+    def __init__(self, directory: str | os.PathLike, keep: int | None = None) -> None:
+        if keep is not None and keep < 1:
+            raise ValueError(f"keep must be >= 1 or None (got {keep})")
         self.directory = Path(directory)
         self.keep = keep
 
@@ -122,7 +123,7 @@ class CheckpointManager:
         return final
 
     def _prune(self) -> None:
-        for _, path in self.checkpoints()[: -self.keep]:
+        for _, path in self.checkpoints()[: -self.keep] if self.keep is not None else []:
             shutil.rmtree(path, ignore_errors=True)
         for child in self.directory.glob("ckpt-*.tmp"):
             shutil.rmtree(child, ignore_errors=True)

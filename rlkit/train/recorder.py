@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
 __all__ = ["COLUMNS", "MetricsRecorder", "open_recorder", "read_metrics"]
 
 COLUMNS = (
@@ -101,7 +103,7 @@ def open_recorder(run_dir: Path, tensorboard: bool, resume_from_iteration: int |
 
 
 def _clean(value: Any) -> Any:
-    value = value.item() if hasattr(value, "item") else value
+    value = value.item() if isinstance(value, np.generic) else value
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
