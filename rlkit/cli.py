@@ -6,6 +6,7 @@ subcommands that need them, so ``rlkit --help`` and ``rlkit list`` stay fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import warnings
@@ -17,6 +18,8 @@ from rlkit import _IMPORT_STARTED as _STARTED
 from rlkit._version import __version__
 
 EXIT_USAGE = 2
+EXIT_DIVERGED = 3  # training stopped on a NaN or inf loss
+EXIT_IO = 4  # a file could not be written or read (disk full, read-only, no permission)
 
 
 def _positive_int(text: str) -> int:
@@ -78,7 +81,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         config = load_config(args.config, args.overrides)
         run_dir = Path(args.out) if args.out else new_run_dir(config)
         check_new_run_dir(run_dir)
-    from rlkit.train.trainer import Trainer, TrainingInterrupted
+    from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingInterrupted
 
     trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
                       progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
@@ -87,6 +90,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except TrainingInterrupted as stop:
         print(str(stop), file=sys.stderr)
         return 130
+    except TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DIVERGED
     seconds = summary["seconds"]
     print(f"done: {summary['iterations']} iterations, {summary['env_steps']} env steps; final average return "
           f"{summary['final_return']:.2f}, best {summary['best_return']:.2f} at iteration {summary['best_iteration']}; "
@@ -243,16 +249,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _dispatch(args)
 
 
+_IO_FIXES = {
+    errno.ENOSPC: "the disk is full: free space or choose another --out",
+    errno.EDQUOT: "the disk quota is used up: free space or choose another --out",
+    errno.EROFS: "the file system is read-only: choose a writable --out",
+    errno.EACCES: "permission denied: choose a directory you can write (--out) or fix its permissions",
+    errno.EPERM: "operation not permitted: choose a directory you can write (--out) or fix its permissions",
+}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from rlkit.backend import BackendError
+    from rlkit.fileio import CorruptFileError
     from rlkit.registry import RegistryError
     from rlkit.train.config import ConfigError
 
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, _UsageError, BackendError, RegistryError) as err:
+    except (ConfigError, _UsageError, BackendError, RegistryError, CorruptFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as err:
+        if err.errno not in _IO_FIXES:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror}; {_IO_FIXES[err.errno]} (a run's last checkpoint, if any, is intact: "
+              "rlkit train --resume RUN_DIR continues from it)", file=sys.stderr)
+        return EXIT_IO
     except KeyboardInterrupt:
         return 130
 

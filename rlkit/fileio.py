@@ -13,7 +13,12 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file"]
+__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file", "CorruptFileError"]
+
+
+class CorruptFileError(ValueError):
+    """A file rlkit wrote earlier that cannot be read back (truncated, edited, from another program);
+    the message names the file and what to do."""
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -44,9 +49,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
         fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        if isinstance(err, OSError) and err.filename is None and err.errno is not None:  # name the file
+            raise OSError(err.errno, err.strerror, str(target)) from err
         raise
 
 

@@ -93,8 +93,18 @@ class CheckpointManager:
         ``writers`` maps a file name to a function that writes that file at the given path.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
-        final = self.directory / f"ckpt-{iteration:09d}"
         tmp = self.directory / f"ckpt-{iteration:09d}.tmp"
+        try:
+            return self._save(iteration, arrays, state, writers or {}, tmp)
+        except OSError as err:  # disk full, read-only...: drop the partial checkpoint, keep the earlier ones
+            shutil.rmtree(tmp, ignore_errors=True)
+            if err.filename is None and err.errno is not None:
+                raise OSError(err.errno, err.strerror, str(tmp)) from err
+            raise
+
+    def _save(self, iteration: int, arrays: Mapping[str, np.ndarray], state: Mapping[str, Any],
+              writers: Mapping[str, Callable[[Path], None]], tmp: Path) -> Path:
+        final = self.directory / f"ckpt-{iteration:09d}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
@@ -102,7 +112,7 @@ class CheckpointManager:
             np.savez(handle, **{key: np.asarray(value) for key, value in arrays.items()})
         _after_phase("arrays")
         (tmp / STATE).write_text(json.dumps(dict(state), sort_keys=True))
-        for name, write in (writers or {}).items():
+        for name, write in writers.items():
             write(tmp / name)
         _after_phase("components")
         files = {}

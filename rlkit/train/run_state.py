@@ -7,6 +7,7 @@ evaluations so far, the phase timers and the resolved config (see
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +19,7 @@ from rlkit.train.components import derive_seed
 from rlkit.train.config import ConfigError, config_to_dict
 from rlkit.train.state import join_state, split_state
 
-__all__ = ["save_run", "restore_run", "built", "chunk_notes", "TrainingInterrupted", "RESUMABLE_KEYS"]
+__all__ = ["save_run", "restore_run", "built", "chunk_notes", "TrainingInterrupted", "TrainingDiverged", "RESUMABLE_KEYS"]
 
 # Keys that may differ between a run and its resumption (they change no saved state).
 RESUMABLE_KEYS = ("train.num_iterations", "train.log_interval", "train.checkpoint_interval", "eval.", "output.")
@@ -31,6 +32,18 @@ class TrainingInterrupted(Exception):
         super().__init__(f"interrupted at iteration {iteration}; checkpoint written. "
                          f"Continue with: rlkit train --resume {run_dir}")
         self.run_dir = run_dir
+        self.iteration = iteration
+
+
+class TrainingDiverged(Exception):
+    """The loss became NaN or inf; nothing of the non-finite state was checkpointed."""
+
+    def __init__(self, iteration: int, last_checkpoint: int | None) -> None:
+        where = (f"the last checkpoint (iteration {last_checkpoint}) holds the last finite state"
+                 if last_checkpoint is not None else "no checkpoint was written yet")
+        super().__init__(f"training diverged: the loss is NaN or inf at iteration {iteration}; {where}. Likely cause: "
+                         "a learning rate or reward scale too large for these rewards: lower agent.learning_rate or "
+                         "agent.reward_scale_factor (or set agent.gradient_clipping) and train again")
         self.iteration = iteration
 
 
@@ -97,7 +110,7 @@ def restore_run(trainer: Any) -> None:
     state, arrays = checkpoint.state, checkpoint.arrays
     _check_resumable(state.get("config", {}), config_to_dict(cfg), run_dir)
     trainer.iteration = int(checkpoint.iteration)
-    if trainer.iteration >= cfg.train.num_iterations:
+    if trainer.iteration >= cfg.train.num_iterations and _completed(run_dir):
         raise ConfigError(f"train.num_iterations: the run in {run_dir} is already at iteration {trainer.iteration}; "
                           f"raise it to continue, e.g. --set train.num_iterations={2 * trainer.iteration}")
     trainer.agent.set_state(join_state(state["agent"], arrays))
@@ -118,6 +131,15 @@ def restore_run(trainer: Any) -> None:
     for phase, seconds in state["seconds"].items():
         trainer.timer.seconds[phase] = float(seconds)
     trainer.log(f"resumed from {checkpoint.path.name} at iteration {trainer.iteration}")
+
+
+def _completed(run_dir: Path) -> bool:
+    """True when the run's outputs were all written (``summary.json`` says ``completed``); a run killed
+    while writing them is completed by ``--resume``, which redoes them."""
+    try:
+        return json.loads((run_dir / "summary.json").read_text()).get("status") == "completed"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _check_resumable(saved: dict, current: dict, run_dir: Path) -> None:

@@ -42,11 +42,11 @@ from rlkit.train.components import derive_seed, make_agent, make_env, make_repla
 from rlkit.train.config import Config, ConfigError, dump_config
 from rlkit.train.outputs import write_outputs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
-from rlkit.train.run_state import TrainingInterrupted, built, chunk_notes, restore_run, save_run
+from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
 from rlkit.train.runlog import RunLog
 from rlkit.train.summary import PhaseTimer, write_summary
 
-__all__ = ["Trainer", "TrainingInterrupted"]
+__all__ = ["Trainer", "TrainingInterrupted", "TrainingDiverged"]
 
 
 def _next_multiple(value: int, interval: int) -> int:
@@ -170,6 +170,10 @@ class Trainer:
             self.policy_state = self._collect(policy, self.policy_state, (end - collected) * self.steps_per_iteration)
         now = self.timer.add("collect", began)
         losses = self._train((end - start) * cfg.train.train_steps_per_iteration)
+        if not np.all(np.isfinite(losses)):  # stop before anything of this state is recorded or checkpointed
+            first = int(np.flatnonzero(~np.isfinite(losses))[0]) // cfg.train.train_steps_per_iteration + start + 1
+            saved = self.checkpoints.checkpoints()
+            raise TrainingDiverged(first, saved[-1][0] if saved else None)
         iteration_losses = losses.reshape(end - start, cfg.train.train_steps_per_iteration).mean(axis=1)
         now = self.timer.add("train", now)
         self.iteration, rate = end, (end - start) / max(now - began, 1e-9)
@@ -235,7 +239,12 @@ class Trainer:
                 self.recorder.record(**row)
             dump_config(cfg, self.run_dir / "config.yaml")
             self.timer.add("setup", began)
-            self._loop()
+            try:
+                self._loop()
+            except TrainingDiverged as err:
+                self.log(f"error: {err}")
+                self._write_summary("diverged")
+                raise
             if self._interrupted:
                 self._write_summary("interrupted")
                 raise TrainingInterrupted(self.run_dir, self.iteration)

@@ -96,6 +96,19 @@ def test_resume_continues_bit_for_bit(tmp_path, short_run):
     resumed, uninterrupted = manager.load_latest(), CheckpointManager(full_dir / "checkpoints").load_latest()
     for key, value in uninterrupted.arrays.items():
         np.testing.assert_array_equal(resumed.arrays[key], value, err_msg=key)
+    assert _tensorboard_points(half) == _tensorboard_points(full_dir) | {("eval_return", 300), ("eval_episode_length", 300)}
+
+
+def _tensorboard_points(run_dir: Path) -> set[tuple[str, int]]:
+    """Every (tag, step) in the run's TensorBoard events; a duplicate fails the test."""
+    import tensorflow as tf
+
+    seen: list[tuple[str, int]] = []
+    for path in sorted((run_dir / "tensorboard").glob("events.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            seen.extend((value.tag, event.step) for value in event.summary.value)
+    assert len(seen) == len(set(seen)), "a (tag, step) was written twice"
+    return set(seen)
 
 
 def test_a_corrupt_latest_checkpoint_is_reported_and_the_previous_used(tmp_path, short_run):
