@@ -122,8 +122,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from rlkit.metrics import evaluate
     from rlkit.train.components import make_env
 
+    from rlkit.envs.check import check_env_outputs
+
     config, make_policy = _run_policy(args.run_dir)
     env = make_env(config, args.episodes, evaluation=True)
+    check_env_outputs(env, config.eval.env or config.env.name)
     result = evaluate(env, make_policy(env), args.episodes, seed=args.seed)
     print(f"average return over {args.episodes} episodes: {result.average_return:.2f} "
           f"(min {result.returns.min():g}, max {result.returns.max():g}; average length {result.average_length:.1f} steps)")
@@ -135,19 +138,17 @@ def _cmd_video(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rlkit.train.components import make_env
-    from rlkit.train.outputs import record_videos
+    from rlkit.train.outputs import record_videos, videos_possible
 
     config, make_policy = _run_policy(args.run_dir)
     if args.episodes is not None:
         config = dataclasses.replace(config, output=dataclasses.replace(config.output, video_episodes=args.episodes))
+    reasons: list[str] = []
+    if not videos_possible(config, reasons.append):  # an env that cannot draw: no render(), or no pygame
+        raise _usage(f"cannot render {config.env.name}: {reasons[0]}")
     policy = make_policy(make_env(config, None, evaluation=True))
-    try:
-        record_videos(config, policy, Path(args.run_dir), print,
-                      names=("trained", "random") if not args.trained_only else ("trained",))
-    except Exception as err:  # an env that cannot draw: no render(), or gymnasium without pygame
-        if not isinstance(err, (NotImplementedError, ImportError)) and type(err).__name__ != "DependencyNotInstalled":
-            raise
-        raise _usage(f"cannot render {config.env.name}: {' '.join(str(err).split())}") from None
+    record_videos(config, policy, Path(args.run_dir), print,
+                  names=("trained", "random") if not args.trained_only else ("trained",))
     return 0
 
 
@@ -260,13 +261,14 @@ _IO_FIXES = {
 
 def _dispatch(args: argparse.Namespace) -> int:
     from rlkit.backend import BackendError
+    from rlkit.envs.check import EnvCheckError
     from rlkit.fileio import CorruptFileError
     from rlkit.registry import RegistryError
     from rlkit.train.config import ConfigError
 
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, _UsageError, BackendError, RegistryError, CorruptFileError) as err:
+    except (ConfigError, _UsageError, BackendError, RegistryError, CorruptFileError, EnvCheckError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:

@@ -9,7 +9,27 @@ from typing import Any, Callable
 from rlkit.train.components import derive_seed, make_env
 from rlkit.train.config import Config
 
-__all__ = ["record_videos", "write_outputs"]
+__all__ = ["record_videos", "write_outputs", "videos_possible"]
+
+
+def videos_possible(config: Config, log: Callable[[str], None]) -> bool:
+    """Build the video env and render it once before training. An env that cannot render (no
+    ``render()``, a missing drawing library) is logged and the videos skipped; one that renders
+    something other than RGB ``uint8 [H, W, 3]`` frames is an ``EnvCheckError``."""
+    from rlkit.envs.check import EnvCheckError, check_env_outputs
+
+    env = make_env(config, None, evaluation=True, render=True)
+    try:
+        check_env_outputs(env, config.eval.env or config.env.name, render=True)
+    except EnvCheckError as err:
+        cause = err.__cause__
+        if not isinstance(cause, (NotImplementedError, ImportError)) and type(cause).__name__ != "DependencyNotInstalled":
+            raise
+        log(f"videos will not be recorded: {err} (--no-video skips this check)")
+        return False
+    finally:
+        env.close()
+    return True
 
 
 def record_videos(config: Config, policy: Any, run_dir: Path, log: Callable[[str], None],

@@ -24,6 +24,7 @@ episode-boundary (reset) steps included, as the tutorial's ``collect_step`` does
 """
 from __future__ import annotations
 
+import shutil
 import signal
 import threading
 import time
@@ -36,11 +37,12 @@ import numpy as np
 from rlkit import backend
 from rlkit.core import PrioritizedReplay
 from rlkit.drivers import BlockDriver
+from rlkit.envs.check import check_env_outputs
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
 from rlkit.train.config import Config, ConfigError, dump_config
-from rlkit.train.outputs import write_outputs
+from rlkit.train.outputs import videos_possible, write_outputs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
 from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
 from rlkit.train.runlog import RunLog
@@ -97,6 +99,9 @@ class Trainer:
             raise ConfigError(f"env.name: {cfg.env.name!r} ignored num_envs={cfg.env.num_envs} "
                               f"(batch_size {self.env.batch_size}); rlkit train needs a batched env")
         self.eval_env = built("eval", lambda: make_env(cfg, cfg.eval.num_episodes, evaluation=True))
+        check_env_outputs(self.env, cfg.env.name)  # one line naming the field, before any work
+        check_env_outputs(self.eval_env, cfg.eval.env or cfg.env.name)
+        self.video = self.video and built("eval", lambda: videos_possible(cfg, self.log))
         self.agent = built("agent", lambda: make_agent(cfg, self.env))
         self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.env.batch_size))
         self.metrics = {"train_return": AverageReturnMetric(buffer_size=10),
@@ -222,12 +227,19 @@ class Trainer:
         from rlkit import __version__
 
         cfg = self.config
+        created = not self.run_dir.exists()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logger = RunLog(self.run_dir / "train.log", self.progress, self.stream, self.progress_stream)
         try:
             began = time.perf_counter()
             self.log(f"rlkit {__version__}: {'resuming' if self.resume else 'training'} {cfg.env.name} in {self.run_dir}")
-            self._build()
+            try:
+                self._build()
+            except BaseException:
+                if created:  # a run refused before any work leaves no directory behind
+                    self.logger.close()
+                    shutil.rmtree(self.run_dir, ignore_errors=True)
+                raise
             if self.resume:
                 restore_run(self)
                 self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)
