@@ -113,6 +113,10 @@ def _run_policy(run_dir: str) -> tuple:
     if not (path / "saved_model.pb").is_file():
         raise _usage(f"{run_dir}: no exported policy ({path} is missing); the run did not finish -- "
                      f"`rlkit train --resume {run_dir}` completes it")
+    from rlkit.fileio import verify_file_manifest
+
+    verify_file_manifest(path, f"remove {path} and {Path(run_dir) / 'summary.json'}, then `rlkit train --resume "
+                               f"{run_dir}` exports the policy again")
     from rlkit.agents import SavedModelPolicy
 
     return config, lambda env: SavedModelPolicy(env.time_step_spec(), env.action_spec(), path)
@@ -155,6 +159,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from rlkit.fileio import CorruptFileError
     from rlkit.train.recorder import read_metrics
     from rlkit.viz import plot_returns
 
@@ -171,7 +176,11 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     config = load_run_config(run_dir)
     threshold = None  # the env's "solved" return, as the trainer recorded it
     if (run_dir / "summary.json").is_file():
-        threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
+        try:
+            threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
+        except (ValueError, AttributeError):
+            raise CorruptFileError(f"{run_dir / 'summary.json'} is damaged (not rlkit's JSON summary); remove it and run "
+                                   f"`rlkit train --resume {run_dir}` to write it again") from None
     out = Path(args.out) if args.out else run_dir / "returns.png"
     plot_returns([r["iteration"] for r in rows], [r["eval_return"] for r in rows], out,
                  title=f"{config.env.name}: average return", reward_threshold=threshold)

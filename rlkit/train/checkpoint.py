@@ -153,8 +153,16 @@ class CheckpointManager:
         if manifest.get("version") != FORMAT_VERSION:
             raise CheckpointError(f"{path}: checkpoint format version {manifest.get('version')} is not supported "
                                   f"(this rlkit reads version {FORMAT_VERSION})")
-        for name, expected in manifest.get("files", {}).items():
+        files, iteration = manifest.get("files"), manifest.get("iteration")
+        match = _NAME.match(path.name)
+        if (not isinstance(files, dict) or not {ARRAYS, STATE} <= set(files) or type(iteration) is not int
+                or (match is not None and int(match.group(1)) != iteration)):
+            raise CheckpointError(f"{path}: {MANIFEST} is damaged (its files or iteration do not describe this checkpoint)")
+        for name, expected in files.items():
             file = path / name
+            if not isinstance(expected, dict) or not isinstance(expected.get("bytes"), int) \
+                    or not isinstance(expected.get("sha256"), str):
+                raise CheckpointError(f"{path}: {MANIFEST} is damaged (entry {name!r})")
             if not file.is_file():
                 raise CheckpointError(f"{path}: file {name} is missing")
             if file.stat().st_size != expected["bytes"]:
@@ -173,7 +181,10 @@ class CheckpointManager:
             state = json.loads((path / STATE).read_text())
         except (OSError, ValueError, zipfile.BadZipFile) as err:
             raise CheckpointError(f"{path}: cannot read checkpoint data: {err}") from None
-        return Checkpoint(int(manifest["iteration"]), arrays, state, path)
+        if not isinstance(state, dict) or state.get("iteration", manifest["iteration"]) != manifest["iteration"]:
+            raise CheckpointError(f"{path}: {STATE} is for iteration {state.get('iteration') if isinstance(state, dict) else '?'}"
+                                  f" but {MANIFEST} says {manifest['iteration']}: the checkpoint disagrees with its manifest")
+        return Checkpoint(manifest["iteration"], arrays, state, path)
 
     def load_latest(self, report: Callable[[str], None] | None = None) -> Checkpoint | None:
         """The newest checkpoint that verifies; each one skipped is passed to ``report`` with the reason."""

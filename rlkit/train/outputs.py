@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from rlkit.fileio import write_file_manifest
 from rlkit.train.components import derive_seed, make_env
 from rlkit.train.config import Config
 
@@ -59,7 +60,9 @@ def write_outputs(config: Config, agent: Any, env: Any, evaluations: list[dict[s
     is logged and skipped: it must not cost the trained run."""
     from rlkit.viz import plot_returns
 
-    if not agent.save_policy(run_dir / "policy"):
+    if agent.save_policy(run_dir / "policy"):
+        write_file_manifest(run_dir / "policy")  # rlkit eval / video verify the export before loading it
+    else:
         log(f"note: {type(agent).__name__} cannot export its policy (save_policy returned False)")
     seconds_to_policy = time.perf_counter() - started
     plot_returns([e["iteration"] for e in evaluations], [e["average_return"] for e in evaluations],

@@ -86,6 +86,7 @@ def save_run(trainer: Any) -> Path | None:
     env_state = trainer.env.get_state()
     state = {
         "rlkit_version": __version__,
+        "iteration": trainer.iteration,
         "config": config_to_dict(trainer.config),
         "agent": split_state(agent_state, "agent", arrays),
         "metrics": {name: split_state(metric.get_state(), f"metrics/{name}", arrays)

@@ -109,3 +109,44 @@ def test_plot_of_a_damaged_metrics_file_is_one_line(tmp_path):
     assert rlkit("train", "--out", str(run), *SHORT).returncode == 0
     (run / "metrics.csv").write_text("garbage\n1,2,3\n")
     assert "is not rlkit's metrics header" in _one_line(rlkit("plot", str(run)), 2)
+
+
+def test_damaged_checkpoint_manifests_fall_back_to_the_previous_checkpoint(tmp_path):
+    from rlkit.train.checkpoint import CheckpointManager
+
+    run = tmp_path / "run"
+    assert rlkit("train", "--out", str(run), *SHORT).returncode == 0
+    manager = CheckpointManager(run / "checkpoints")
+    latest = manager.checkpoints()[-1][1]
+    manifest = json.loads((latest / "MANIFEST.json").read_text())
+    for damaged in ({**manifest, "filez": manifest["files"]}, {**manifest, "iteration": 150},
+                    {**manifest, "files": {k: {"size": 1} for k in manifest["files"]}}):
+        if "filez" in damaged:
+            del damaged["files"]
+        (latest / "MANIFEST.json").write_text(json.dumps(damaged))
+        reasons = []
+        assert manager.load_latest(report=reasons.append).iteration == 100
+        assert "MANIFEST.json is damaged" in reasons[0]
+
+
+def test_a_damaged_exported_policy_is_one_line_in_eval_and_video(tmp_path):
+    run = tmp_path / "run"
+    assert rlkit("train", "--out", str(run), *SHORT).returncode == 0
+    variables = next((run / "policy" / "variables").glob("variables.data*"))
+    data = bytearray(variables.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped bit
+    variables.write_bytes(bytes(data))
+    for command in ("eval", "video"):
+        assert "is corrupt (checksum mismatch)" in _one_line(rlkit(command, str(run)), 2)
+    (run / "policy" / "rlkit_files.json").unlink()  # an export without a manifest: TensorFlow's error, in one line
+    (run / "policy" / "saved_model.pb").write_bytes(b"not a protobuf")
+    assert "cannot be loaded" in _one_line(rlkit("eval", str(run)), 2)
+
+
+def test_a_damaged_summary_or_an_empty_config_is_one_line(tmp_path):
+    run = tmp_path / "run"
+    assert rlkit("train", "--out", str(run), *SHORT).returncode == 0
+    (run / "summary.json").write_text('{"status": "comp')
+    assert "summary.json is damaged" in _one_line(rlkit("plot", str(run)), 2)
+    (run / "config.yaml").write_text("")
+    assert "config.yaml is empty" in _one_line(rlkit("train", "--resume", str(run)), 2)
