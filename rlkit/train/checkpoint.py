@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from rlkit.faults import crash_point
 from rlkit.fileio import fsync_dir, sha256_file
 
 __all__ = ["CheckpointError", "Checkpoint", "CheckpointManager"]
@@ -33,8 +34,9 @@ ARRAYS = "arrays.npz"
 STATE = "state.json"
 _NAME = re.compile(r"^ckpt-(\d+)$")
 
-# Test seam: called with the name of each write phase; a test may set it to simulate a crash there.
-_after_phase: Callable[[str], None] = lambda phase: None
+def _after_phase(phase: str) -> None:
+    """A crash point after each write phase (``checkpoint_<phase>``); a test may also replace this function."""
+    crash_point(f"checkpoint_{phase}")
 
 
 class CheckpointError(ValueError):

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from rlkit.faults import crash_point
 from rlkit.fileio import write_file_manifest
 from rlkit.train.components import derive_seed, make_env
 from rlkit.train.config import Config
@@ -47,6 +48,7 @@ def record_videos(config: Config, policy: Any, run_dir: Path, log: Callable[[str
                                                                 seed=derive_seed(config.train.seed, "video", 9))
         result = record_episodes(env, acting, config.output.video_episodes, run_dir / f"{name}.mp4", fps=config.output.video_fps)
         env.close()
+        crash_point(f"video_{name}")
         log(f"{name}.mp4: {config.output.video_episodes} episodes, {result.num_frames} frames, "
             f"returns {', '.join(f'{r:g}' for r in result.returns)}")
         results[name] = result
@@ -61,12 +63,15 @@ def write_outputs(config: Config, agent: Any, env: Any, evaluations: list[dict[s
     from rlkit.viz import plot_returns
 
     if agent.save_policy(run_dir / "policy"):
+        crash_point("policy_exported")
         write_file_manifest(run_dir / "policy")  # rlkit eval / video verify the export before loading it
+        crash_point("policy_manifest")
     else:
         log(f"note: {type(agent).__name__} cannot export its policy (save_policy returned False)")
     seconds_to_policy = time.perf_counter() - started
     plot_returns([e["iteration"] for e in evaluations], [e["average_return"] for e in evaluations],
                  run_dir / "returns.png", title=f"{config.env.name}: average return", reward_threshold=env.reward_threshold)
+    crash_point("plot_written")
     if video:
         try:
             record_videos(config, agent.policy, run_dir, log)

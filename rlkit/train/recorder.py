@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rlkit.faults import crash_point
 from rlkit.fileio import CorruptFileError, atomic_write
 
 __all__ = ["COLUMNS", "MetricsRecorder", "open_recorder", "read_metrics"]
@@ -61,6 +62,7 @@ class MetricsRecorder:
         self._csv = csv.DictWriter(self._csv_handle, fieldnames=COLUMNS)
         self._jsonl = open(self.jsonl_path, "a")
         self._writer = scalar_writer
+        crash_point("metrics_created")
         for row in kept if scalar_writer is not None else []:
             scalar_writer.write(row["iteration"], {k: v for k, v in row.items() if k != "iteration" and v is not None})
 
@@ -78,6 +80,7 @@ class MetricsRecorder:
         self._jsonl.flush()
         if self._writer is not None:
             self._writer.write(int(row["iteration"]), {k: v for k, v in row.items() if k != "iteration"})
+        crash_point("metrics_row")
 
     def close(self) -> None:
         self._csv_handle.close()

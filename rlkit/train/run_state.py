@@ -99,9 +99,14 @@ def save_run(trainer: Any) -> Path | None:
     return trainer.checkpoints.save(trainer.iteration, arrays, state, writers={"replay.npz": _write_arrays(dict(buffer_state))})
 
 
-def restore_run(trainer: Any) -> None:
-    """Bring ``trainer`` (built, not started) to its newest usable checkpoint; ``ConfigError`` if there is none."""
+def restore_run(trainer: Any) -> bool:
+    """Bring ``trainer`` (built, not started) to its newest usable checkpoint. ``False`` when the run was
+    stopped before it wrote any checkpoint (it starts again from the beginning); ``ConfigError`` when
+    checkpoints exist but none is usable, or the agent has no state."""
     cfg, run_dir = trainer.config, trainer.run_dir
+    if not trainer.checkpoints.checkpoints() and trainer.agent.get_state() is not None:
+        trainer.log(f"no checkpoint in {run_dir / 'checkpoints'} yet: the run starts again from the beginning")
+        return False
     checkpoint = trainer.checkpoints.load_latest(report=trainer.log)
     if checkpoint is None:
         if trainer.agent.get_state() is None:
@@ -132,6 +137,7 @@ def restore_run(trainer: Any) -> None:
     for phase, seconds in state["seconds"].items():
         trainer.timer.seconds[phase] = float(seconds)
     trainer.log(f"resumed from {checkpoint.path.name} at iteration {trainer.iteration}")
+    return True
 
 
 def _completed(run_dir: Path) -> bool:

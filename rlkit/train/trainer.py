@@ -38,6 +38,7 @@ from rlkit import backend
 from rlkit.core import PrioritizedReplay
 from rlkit.drivers import BlockDriver
 from rlkit.envs.check import check_env_outputs
+from rlkit.faults import crash_point
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
@@ -131,7 +132,7 @@ class Trainer:
         initial_steps = -(-cfg.train.initial_collect_steps // self.env.batch_size)
         if initial_steps:
             self._collect(random_policy, random_policy.get_initial_state(self.env.batch_size), initial_steps)
-        self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard)
+        self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, -1 if self.resume else None)
 
     # -- the loop ------------------------------------------------------------------------------
     def _evaluate(self, row: dict) -> None:
@@ -175,6 +176,7 @@ class Trainer:
             self.policy_state = self._collect(policy, self.policy_state, (end - collected) * self.steps_per_iteration)
         now = self.timer.add("collect", began)
         losses = self._train((end - start) * cfg.train.train_steps_per_iteration)
+        crash_point("chunk_trained")
         if not np.all(np.isfinite(losses)):  # stop before anything of this state is recorded or checkpointed
             first = int(np.flatnonzero(~np.isfinite(losses))[0]) // cfg.train.train_steps_per_iteration + start + 1
             saved = self.checkpoints.checkpoints()
@@ -240,16 +242,17 @@ class Trainer:
                     self.logger.close()
                     shutil.rmtree(self.run_dir, ignore_errors=True)
                 raise
-            if self.resume:
-                restore_run(self)
+            if self.resume and restore_run(self):
+                dump_config(cfg, self.run_dir / "config.yaml")
                 self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)
-            else:
+            else:  # a new run, or one killed before its first checkpoint: start (again) from the beginning
+                dump_config(cfg, self.run_dir / "config.yaml")
+                crash_point("config_written")
                 self._start_fresh()
                 row = self._metrics_row(0)
                 row["wall_seconds"] = time.perf_counter() - self.started
                 self._evaluate(row)
                 self.recorder.record(**row)
-            dump_config(cfg, self.run_dir / "config.yaml")
             self.timer.add("setup", began)
             try:
                 self._loop()
@@ -289,6 +292,7 @@ class Trainer:
         return self._write_summary("completed")
 
     def _write_summary(self, status: str) -> dict[str, Any]:
+        crash_point("summary")
         return write_summary(
             self.run_dir / "summary.json", status=status, env_name=self.config.env.name, iteration=self.iteration,
             env_steps=int(self.metrics["env_steps"].result()), episodes=int(self.metrics["episodes"].result()),

@@ -12,7 +12,7 @@ import pytest
 
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.config import ConfigError, load_config
-from rlkit.train.recorder import read_metrics
+from rlkit.train.recorder import COLUMNS, read_metrics
 from rlkit.train.trainer import Trainer, TrainingInterrupted
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -134,15 +134,22 @@ def test_resume_refuses_changed_state_keys_and_a_finished_run(short_run, tmp_pat
         _train(run_dir, [], resume=True)
 
 
-def test_resume_without_checkpoints_is_a_config_error(tmp_path):
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    load_config(None)  # valid config
+def test_resume_before_the_first_checkpoint_starts_again_and_unusable_checkpoints_are_an_error(tmp_path, short_run):
     from rlkit.train.config import dump_config
 
-    dump_config(load_config(None), run_dir / "config.yaml")
+    run_dir = tmp_path / "run"
+    config = load_config(None, SHORT)
+    dump_config(config, run_dir / "config.yaml")  # killed after set-up, before its first checkpoint
+    (run_dir / "metrics.csv").write_text(",".join(COLUMNS) + "\n0,94,,,,,,,,\n")  # a row of the killed attempt
+    _train(run_dir, [], resume=True)
+    assert "no checkpoint in" in (run_dir / "train.log").read_text()
+    assert _exact_rows(run_dir) == _exact_rows(short_run[0])  # the same run as one never killed
+    broken = tmp_path / "broken"
+    shutil.copytree(short_run[0], broken)
+    for arrays in (broken / "checkpoints").glob("*/arrays.npz"):
+        arrays.write_bytes(b"")
     with pytest.raises(ConfigError, match="no usable checkpoint"):
-        _train(run_dir, [], resume=True)
+        _train(broken, ["train.num_iterations=900"], resume=True)
 
 
 def test_ctrl_c_checkpoints_at_the_chunk_end_and_resume_matches(tmp_path, short_run, monkeypatch):
