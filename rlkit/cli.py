@@ -280,6 +280,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     except (ConfigError, _UsageError, BackendError, RegistryError, CorruptFileError, EnvCheckError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        print("error: out of memory; lower replay.max_length, env.num_envs, eval.num_episodes or the network's "
+              "layer sizes (network.fc_layer_params)", file=sys.stderr)
+        return EXIT_USAGE
     except OSError as err:
         if err.errno not in _IO_FIXES:
             raise

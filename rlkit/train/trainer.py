@@ -45,6 +45,7 @@ from rlkit.train.components import derive_seed, make_agent, make_env, make_repla
 from rlkit.train.config import Config, ConfigError, dump_config
 from rlkit.train.outputs import videos_possible, write_outputs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
+from rlkit.train.resources import check_memory
 from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
 from rlkit.train.runlog import RunLog
 from rlkit.train.summary import PhaseTimer, write_summary
@@ -92,9 +93,9 @@ class Trainer:
         from rlkit.agents import configure_tensorflow
 
         cfg = self.config
-        with warnings.catch_warnings():  # TensorFlow already running (a notebook, a test): keep its threads
-            warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)
-            configure_tensorflow(num_threads=1)
+        probe = built("env", lambda: make_env(cfg, 1))
+        check_memory(cfg, probe)  # before the envs, the buffer and TensorFlow take any of it
+        probe.close()
         self.env = built("env", lambda: make_env(cfg, cfg.env.num_envs))
         if self.env.batch_size != cfg.env.num_envs:
             raise ConfigError(f"env.name: {cfg.env.name!r} ignored num_envs={cfg.env.num_envs} "
@@ -103,6 +104,9 @@ class Trainer:
         check_env_outputs(self.env, cfg.env.name)  # one line naming the field, before any work
         check_env_outputs(self.eval_env, cfg.eval.env or cfg.env.name)
         self.video = self.video and built("eval", lambda: videos_possible(cfg, self.log))
+        with warnings.catch_warnings():  # TensorFlow starts only now, after the cheap checks above
+            warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)  # a notebook, a test
+            configure_tensorflow(num_threads=1)
         self.agent = built("agent", lambda: make_agent(cfg, self.env))
         self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.env.batch_size))
         self.metrics = {"train_return": AverageReturnMetric(buffer_size=10),
