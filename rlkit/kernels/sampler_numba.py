@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from rlkit.kernels.sampler import GAVE_UP, LAST, NO_VALID_WINDOW
+from rlkit.kernels.sampler import GAVE_UP, LAST, NO_VALID_WINDOW, check_arguments
 from rlkit.kernels.sumtree_numba import _descend
 
 __all__ = ["sample_uniform", "sample_prioritized", "random_uint64"]
@@ -140,7 +140,7 @@ def _sample_prioritized(rec, st_offset, count, num_steps, tree, rng_state, dst, 
             pos = leaf % max_length
             age = (head - 1 - pos) % max_length
             priority = tree[num_leaves + leaf]
-            if age < num_steps - 1 or not priority > 0.0 or _step_type(rec, env, pos, st_offset) == LAST:
+            if age < num_steps - 1 or not priority > 0.0 or env >= num_envs or _step_type(rec, env, pos, st_offset) == LAST:
                 rejected += 1
                 continue
             ids[i] = (count - 1 - age) * num_envs + env
@@ -160,11 +160,18 @@ def _bytes(array: np.ndarray, *shape: int) -> np.ndarray:
 
 
 def random_uint64(rng_state: np.ndarray, out: np.ndarray) -> None:
+    if rng_state.shape != (1,) or rng_state.dtype != np.uint64 or out.ndim != 1:
+        raise ValueError(f"random_uint64 expects rng_state uint64[1] and out [N], got {rng_state.dtype}"
+                         f"{list(rng_state.shape)} and {list(out.shape)}")
     _random_uint64(rng_state, out)
 
 
 def sample_uniform(records, num_envs, max_length, record_size, step_type_offset, count, num_steps, num_last,
                    rng_state, out, ids, info, max_rounds) -> int:
+    if num_envs <= 0 or max_length <= 0 or num_steps <= 0 or count < 0:
+        return NO_VALID_WINDOW
+    check_arguments("sample_uniform", records, num_envs, max_length, record_size, step_type_offset, num_steps,
+                    rng_state, out, ids, info)
     rec = _bytes(records, num_envs, max_length, record_size)
     dst = _bytes(out, ids.shape[0], num_steps, record_size)
     return int(_sample_uniform(rec, step_type_offset, count, num_steps, num_last, rng_state, dst, ids, info, max_rounds))
@@ -172,6 +179,10 @@ def sample_uniform(records, num_envs, max_length, record_size, step_type_offset,
 
 def sample_prioritized(records, num_envs, max_length, record_size, step_type_offset, count, num_steps, tree,
                        rng_state, out, ids, info, max_rounds) -> int:
+    if num_envs <= 0 or max_length <= 0 or num_steps <= 0 or count < 0:
+        return NO_VALID_WINDOW
+    check_arguments("sample_prioritized", records, num_envs, max_length, record_size, step_type_offset, num_steps,
+                    rng_state, out, ids, info, tree)
     rec = _bytes(records, num_envs, max_length, record_size)
     dst = _bytes(out, ids.shape[0], num_steps, record_size)
     return int(_sample_prioritized(rec, step_type_offset, count, num_steps, tree, rng_state, dst, ids, info, max_rounds))
