@@ -55,7 +55,7 @@ def check_snapshot(snapshot: Any, sim: Any, names: tuple[str, ...]) -> None:
     CartPole can reach: finite state and outputs, step types 0-2, done 0/1, clocks in
     ``[0, max_episode_steps]``, discounts in [0, 1]. Nothing is written before it passes."""
     if not hasattr(snapshot, "__contains__") or not hasattr(snapshot, "__getitem__"):
-        raise ValueError(f"not a CartPole snapshot: expected a dict of arrays from snapshot(), got {type(snapshot).__name__}")
+        raise ValueError(f"not a CartPole snapshot: expected a dict of arrays from get_state(), got {type(snapshot).__name__}")
     missing = [name for name in (*names, "started") if name not in snapshot]
     if missing:
         raise ValueError(f"not a CartPole snapshot: missing {', '.join(missing)}")
@@ -79,8 +79,8 @@ def check_snapshot(snapshot: Any, sim: Any, names: tuple[str, ...]) -> None:
     for name, ok, what in rules:
         if not ok.all():
             bad = values[name].reshape(-1)[int(np.argmin(ok.reshape(-1)))]
-            raise ValueError(f"CartPole snapshot field {name!r} must be {what}, got {bad}; restore a snapshot taken "
-                             "by CartPole.snapshot() (the file may be corrupt)")
+            raise ValueError(f"CartPole snapshot field {name!r} must be {what}, got {bad}; restore a state taken "
+                             "by CartPole.get_state() (the file may be corrupt)")
 
 
 class CartPole(Env):

@@ -102,24 +102,24 @@ def test_cartpole_restore_refuses_impossible_snapshots(backend, name, value, mes
     env = CartPole(num_envs=2, backend=backend, seed=0)
     env.reset()
     env.step(np.array([0, 1]))
-    good = env.snapshot()
+    good = env.get_state()
     with pytest.raises(ValueError, match=f"CartPole snapshot field {message}"):
-        env.restore(_corrupted(good, name, 1, value))
-    for key, array in env.snapshot().items():  # nothing was written
+        env.set_state(_corrupted(good, name, 1, value))
+    for key, array in env.get_state().items():  # nothing was written
         np.testing.assert_array_equal(array, good[key])
-    env.restore(good)
+    env.set_state(good)
 
 
 def test_cartpole_restore_refuses_a_malformed_started_flag_and_non_snapshots():
     env = CartPole(seed=0)
     env.reset()
-    good = env.snapshot()
+    good = env.get_state()
     with pytest.raises(ValueError, match="'started': expected bool"):
-        env.restore({**good, "started": np.array([1, 1, 1])})
+        env.set_state({**good, "started": np.array([1, 1, 1])})
     with pytest.raises(ValueError, match="not a CartPole snapshot"):
-        env.restore(42)
+        env.set_state(42)
     with pytest.raises(ValueError, match="missing rng"):
-        env.restore({key: value for key, value in good.items() if key != "rng"})
+        env.set_state({key: value for key, value in good.items() if key != "rng"})
 
 
 # -- replay buffers --------------------------------------------------------------------------------
