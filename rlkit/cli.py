@@ -164,19 +164,39 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     rows = [row for row in read_metrics(run_dir / "metrics.csv") if row["eval_return"] is not None]
     if not rows:
         raise _usage(f"{run_dir}/metrics.csv has no evaluations to plot")
-    import json
-
-    from rlkit.train.run_dir import load_run_config
-
-    config = load_run_config(run_dir)
-    threshold = None  # the env's "solved" return, as the trainer recorded it
-    if (run_dir / "summary.json").is_file():
-        threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
+    env_name, threshold = _run_env_and_threshold(run_dir)  # from the files: the env's plugin may be gone
     out = Path(args.out) if args.out else run_dir / "returns.png"
     plot_returns([r["iteration"] for r in rows], [r["eval_return"] for r in rows], out,
-                 title=f"{config.env.name}: average return", reward_threshold=threshold)
+                 title=f"{env_name}: average return", reward_threshold=threshold)
     print(f"wrote {out}")
     return 0
+
+
+def _run_env_and_threshold(run_dir: "Path") -> tuple[str, float | None]:
+    """The env name and its "solved" return as the run recorded them (``summary.json``, else the raw
+    ``config.yaml``), without building the env: ``rlkit plot`` works without the env's plugin."""
+    import json
+    import math
+
+    import yaml
+
+    summary: dict = {}
+    try:
+        loaded = json.loads((run_dir / "summary.json").read_text())
+        summary = loaded if isinstance(loaded, dict) else {}
+    except (OSError, ValueError):
+        pass
+    name = summary.get("env")
+    if not isinstance(name, str):
+        try:
+            config = yaml.safe_load((run_dir / "config.yaml").read_text())
+            name = config["env"]["name"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError):
+            name = None
+    threshold = summary.get("reward_threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+        threshold = None
+    return (name if isinstance(name, str) else run_dir.name), threshold
 
 
 class _UsageError(Exception):
