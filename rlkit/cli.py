@@ -70,7 +70,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rlkit.train.config import load_config
-    from rlkit.train.run_dir import check_new_run_dir, load_run_config, new_run_dir
+    from rlkit.train.run_dir import check_new_run_dir, load_run_config, lock_run_dir, new_run_dir
 
     if args.resume:
         if args.config or args.out:
@@ -81,18 +81,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
         config = load_config(args.config, args.overrides)
         run_dir = Path(args.out) if args.out else new_run_dir(config)
         check_new_run_dir(run_dir)
-    from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingInterrupted
+    with lock_run_dir(run_dir):  # one writer per run directory, for the whole run
+        if not args.resume:
+            check_new_run_dir(run_dir)  # again under the lock: another run may have started meanwhile
+        from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingInterrupted
 
-    trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
-                      progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
-    try:
-        summary = trainer.run()
-    except TrainingInterrupted as stop:
-        print(str(stop), file=sys.stderr)
-        return 130
-    except TrainingDiverged as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_DIVERGED
+        trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
+                          progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
+        try:
+            summary = trainer.run()
+        except TrainingInterrupted as stop:
+            print(str(stop), file=sys.stderr)
+            return 130
+        except TrainingDiverged as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_DIVERGED
     seconds = summary["seconds"]
     print(f"done: {summary['iterations']} iterations, {summary['env_steps']} env steps; final average return "
           f"{summary['final_return']:.2f}, best {summary['best_return']:.2f} at iteration {summary['best_iteration']}; "
