@@ -84,12 +84,13 @@ def _check_actions(action: Any, action_spec: Any, where: str) -> None:
                                  f"got {_first_bad(bad, array)}")
 
 
-def check_experience(experience: Any, data_spec: Trajectory, where: str) -> None:
+def check_experience(experience: Any, data_spec: Trajectory, where: str, weights: Any = None) -> None:
     """Check a ``Trajectory`` of experience (any leading dims) against the values ``data_spec`` allows.
 
     Rejects, with one line naming the field: a non-``Trajectory``; step types outside {0, 1, 2};
     NaN or inf observations, rewards or discounts; discounts outside [0, 1]; non-integer (or
-    out-of-spec) actions for an integer action spec. Shapes are the caller's to check.
+    out-of-spec) actions for an integer action spec; NaN, inf or negative loss ``weights``.
+    Shapes are the caller's to check.
     """
     if not isinstance(experience, Trajectory):
         raise TypeError(f"{where} expects an rlkit.types.Trajectory (e.g. from replay_buffer.sample), "
@@ -105,3 +106,9 @@ def check_experience(experience: Any, data_spec: Trajectory, where: str) -> None
     if bad.any():
         raise ValueError(f"{where}: discount must be in [0, 1], got {_first_bad(bad, discount)}; "
                          "1 for MID and truncated steps, 0 where the episode terminated")
+    if weights is not None:
+        array = np.asarray(weights)
+        check_finite(array, "weights", where)
+        if array.dtype.kind in "iuf" and (array < 0).any():
+            raise ValueError(f"{where}: weights must be >= 0 (per-window loss weights, e.g. importance weights), "
+                             f"got {_first_bad(array < 0, array)}")

@@ -45,6 +45,17 @@ def test_check_experience_names_the_field(field, value, dtype, message):
         check_experience(_corrupt(experience, field, value, dtype), SPEC, "train_block")
 
 
+@pytest.mark.parametrize("bad,message", [(np.nan, "weights must be finite"), (np.inf, "weights must be finite"),
+                                         (-1.0, "weights must be >= 0")])
+def test_check_experience_checks_loss_weights(bad, message):
+    experience = random_experience(np.random.default_rng(0), (3, 4))
+    weights = np.ones((3, 4), np.float32)
+    check_experience(experience, SPEC, "train_block", weights)
+    weights[1, 2] = bad
+    with pytest.raises(ValueError, match=f"train_block: {message}"):
+        check_experience(experience, SPEC, "train_block", weights)
+
+
 def test_check_experience_rejects_a_non_trajectory():
     with pytest.raises(TypeError, match="Trajectory"):
         check_experience({"reward": 1}, SPEC, "train")
