@@ -98,26 +98,42 @@ cdef inline bint _finite(const float* x, int64_t n) noexcept nogil:
     return True
 
 
-cdef int64_t _check_net(const float[::1] params, const int64_t[::1] sizes, bint dueling, str who) except -1:
-    """The widest layer of ``sizes`` after checking ``sizes`` and the number of ``params`` (ValueError)."""
-    cdef int64_t i, width = 1, expected = 0, n = sizes.shape[0]
-    if n < 2:
-        raise ValueError(f"{who}: sizes must be [obs_dim, *hidden, num_actions], got {n} entries")
+cdef int64_t _net_width(const int64_t* sizes, int64_t n, int64_t num_params, bint dueling) noexcept nogil:
+    """The widest layer of ``sizes``, or -1 if ``sizes`` is not a layer list or ``num_params`` does not fit it."""
+    cdef int64_t i, width = 1, expected = 0
+    if n < 2 or (dueling and n < 3):
+        return -1
     for i in range(n):
         if sizes[i] < 1:
-            raise ValueError(f"{who}: sizes must be positive, got {list(sizes)}")
+            return -1
         if sizes[i] > width:
             width = sizes[i]
     for i in range(n - 1):
         expected += sizes[i] * sizes[i + 1] + sizes[i + 1]
     if dueling:
-        if n < 3:
-            raise ValueError(f"{who}: a dueling head needs a hidden layer, got sizes {list(sizes)}")
         expected += sizes[n - 2] + 1
-    if params.shape[0] != expected:
-        raise ValueError(f"{who}: params must have shape ({expected},) for sizes {list(sizes)} "
-                         f"(dueling={bool(dueling)}), got ({params.shape[0]},)")
-    return width
+    return width if num_params == expected else -1
+
+
+cdef int64_t _check_net(const float[::1] params, const int64_t[::1] sizes, bint dueling, str who) except -1:
+    """The widest layer of ``sizes`` after checking ``sizes`` and the number of ``params`` (ValueError)."""
+    cdef int64_t i, expected = 0, n = sizes.shape[0]
+    cdef int64_t width = _net_width(&sizes[0] if n else NULL, n, params.shape[0], dueling)
+    if width > 0:
+        return width
+    if n < 2:
+        raise ValueError(f"{who}: sizes must be [obs_dim, *hidden, num_actions], got {n} entries")
+    for i in range(n):
+        if sizes[i] < 1:
+            raise ValueError(f"{who}: sizes must be positive, got {list(sizes)}")
+    if dueling and n < 3:
+        raise ValueError(f"{who}: a dueling head needs a hidden layer, got sizes {list(sizes)}")
+    for i in range(n - 1):
+        expected += sizes[i] * sizes[i + 1] + sizes[i + 1]
+    if dueling:
+        expected += sizes[n - 2] + 1
+    raise ValueError(f"{who}: params must have shape ({expected},) for sizes {list(sizes)} "
+                     f"(dueling={bool(dueling)}), got ({params.shape[0]},)")
 
 
 def q_values(const float[:, ::1] obs not None, const float[::1] params not None, const int64_t[::1] sizes not None,
@@ -166,8 +182,11 @@ def greedy_actions(const float[:, ::1] obs not None, const float[::1] params not
 def greedy_action(const float[::1] x not None, const float[::1] params not None, const int64_t[::1] sizes not None,
                   int activation, bint dueling):
     """First argmax of the Q-values of one observation ``x[D]``; -1 if ``x`` holds NaN or inf."""
-    cdef int64_t width = _check_net(params, sizes, dueling, "greedy_action"), n = sizes.shape[0]
-    cdef int64_t actions = sizes[n - 1], best
+    cdef int64_t n = sizes.shape[0], actions, best
+    cdef int64_t width = _net_width(&sizes[0] if n else NULL, n, params.shape[0], dueling)
+    if width < 0:
+        width = _check_net(params, sizes, dueling, "greedy_action")  # raises the ValueError
+    actions = sizes[n - 1]
     cdef float stack_scratch[1024]
     cdef float* scratch = stack_scratch
     cdef bint heap = 2 * width + actions > 1024

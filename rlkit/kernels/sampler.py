@@ -45,8 +45,8 @@ def check_arguments(who: str, records: np.ndarray, num_envs: int, max_length: in
                     info: np.ndarray, tree: np.ndarray | None = None) -> None:
     """``ValueError`` naming expected and given unless the arguments fit the contract below.
 
-    The NumPy and Numba kernels call this before touching memory (Numba runs without bounds
-    checks); the Cython kernel makes the same checks in C. Assumes sizes already known positive.
+    The NumPy kernel calls this before touching memory; the Numba kernel (no bounds checks) makes
+    the same checks, compiled, and the Cython kernel in C. Assumes sizes already known positive.
     """
     if not 0 <= step_type_offset <= record_size - 4:
         raise ValueError(f"{who}: the int32 step type at byte {step_type_offset} must lie inside the "

@@ -27,6 +27,7 @@ from rlkit.kernels.qmirror import ACTIVATIONS
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 
 MIRROR_ACTIVATIONS = ACTIVATIONS
+_F32 = np.dtype(np.float32)
 
 
 class QValueMirror:
@@ -196,7 +197,7 @@ class QValueMirror:
     def greedy_action(self, observation: np.ndarray) -> int:
         """First argmax action index of one observation ``[D]`` (the hot path: the kernel checks the
         shape; anything but a float32 ``[D]`` array is converted first). ``ValueError`` on NaN or inf."""
-        if type(observation) is not np.ndarray or observation.dtype != np.float32 or observation.ndim != 1:
+        if type(observation) is not np.ndarray or observation.dtype is not _F32 or observation.ndim != 1:
             observation = self._one(observation)
         best = self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code, self._dueling)
         if best < 0:
