@@ -23,6 +23,7 @@ import numpy as np
 
 from rlkit import backend as _backend
 from rlkit.kernels.qmirror import ACTIVATIONS
+from rlkit.validation import check_int
 
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 
@@ -49,7 +50,10 @@ class QValueMirror:
         params: Any = None,
         backend: str = "auto",
     ) -> None:
-        sizes = [int(s) for s in layer_sizes]
+        try:
+            sizes = [check_int("layer_sizes entry", s, minimum=1) for s in layer_sizes]
+        except (TypeError, ValueError):
+            sizes = []
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"layer_sizes must be [obs_dim, *hidden, num_actions] of positive ints, got {layer_sizes!r}")
         if activation not in MIRROR_ACTIVATIONS:

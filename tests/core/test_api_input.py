@@ -189,3 +189,22 @@ def test_gymnasium_envs_check_the_discount(discount):
         GymnasiumEnv(gymnasium.make("CartPole-v1"), discount=discount)
     with pytest.raises(ValueError, match=r"discount must be a number in \[0, 1\]"):
         GymnasiumVectorEnv(gymnasium.make_vec("CartPole-v1", num_envs=2, vectorization_mode="sync"), discount=discount)
+
+
+# -- policies --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sizes", [[4, True, 2], [4, 2.5, 2], [4, 0, 2], [4], ["4", 2]])
+def test_q_mirror_refuses_bad_layer_sizes(sizes):
+    from rlkit.policies.q_mirror import QValueMirror
+
+    with pytest.raises(ValueError, match="layer_sizes must be"):
+        QValueMirror(sizes)
+
+
+@pytest.mark.parametrize("seed,error", [(True, TypeError), (1.5, TypeError), ("0", TypeError), (-1, ValueError)])
+def test_seeded_policies_refuse_bad_seeds(seed, error):
+    from rlkit.policies import RandomPolicy
+
+    env = CartPole()
+    with pytest.raises(error, match="seed must be an int >= 0 or None"):
+        RandomPolicy(env.time_step_spec(), env.action_spec(), seed=seed)
+    RandomPolicy(env.time_step_spec(), env.action_spec(), seed=np.int64(3))
