@@ -3,11 +3,11 @@ given and the fix (issue 12). Vectorised: callers check a whole block once, neve
 
     check_experience(experience, agent.collect_data_spec, "train")   # NaN rewards, float actions, ...
     check_step_types(step_type, "step_type", "add_batch")             # values in {0, 1, 2}
-    check_int("num_envs", True, minimum=1)                            # TypeError: bools are not ints
+
+Counts (``num_envs`` and the like, bools refused) are checked by ``rlkit.checks.check_count``.
 """
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
@@ -15,23 +15,7 @@ import numpy as np
 from rlkit import nest
 from rlkit.types import Trajectory
 
-__all__ = ["check_experience", "check_step_types", "check_finite", "check_int"]
-
-
-def check_int(name: str, value: Any, minimum: int | None = None, allow_none: bool = False) -> int | None:
-    """``value`` as an int (``TypeError`` for bools, floats and the rest; ``ValueError`` below ``minimum``)."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an int{' or None' if allow_none else ''}, got the bool {value!r}; "
-                        f"pass a number such as {minimum if minimum is not None else 1}")
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int{' or None' if allow_none else ''}, got {value!r}") from None
-    if minimum is not None and number < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {number}")
-    return number
+__all__ = ["check_experience", "check_step_types", "check_finite"]
 
 
 def _first_bad(mask: np.ndarray, array: np.ndarray) -> Any:

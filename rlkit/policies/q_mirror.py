@@ -23,7 +23,7 @@ import numpy as np
 
 from rlkit import backend as _backend
 from rlkit.kernels.qmirror import ACTIVATIONS
-from rlkit.validation import check_int
+from rlkit.checks import check_count
 
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 
@@ -51,7 +51,7 @@ class QValueMirror:
         backend: str = "auto",
     ) -> None:
         try:
-            sizes = [check_int("layer_sizes entry", s, minimum=1) for s in layer_sizes]
+            sizes = [check_count(s, "layer_sizes entry") for s in layer_sizes]
         except (TypeError, ValueError):
             sizes = []
         if len(sizes) < 2 or min(sizes) < 1:

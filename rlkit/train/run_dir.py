@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -36,8 +37,8 @@ class RunDirInUseError(ConfigError):
 def lock_run_dir(run_dir: str | Path) -> Iterator[Path]:
     """Be the only writer of ``run_dir`` for the block: an exclusive lock on ``run_dir/.lock``.
 
-    Creates ``run_dir`` if needed (and removes it again if the block leaves nothing but the lock
-    file in it, so a refused new run leaves no files). A second writer gets ``RunDirInUseError``
+    Creates ``run_dir`` if needed, and removes it again if the block ends before the run began (no
+    ``config.yaml``, no checkpoints), so a refused new run leaves no files. A second writer gets ``RunDirInUseError``
     at once and touches nothing. The kernel releases the lock when the holder dies (SIGKILL included).
     """
     path = Path(run_dir)
@@ -53,10 +54,12 @@ def lock_run_dir(run_dir: str | Path) -> Iterator[Path]:
         raise RunDirInUseError(f"{path}: {holder} is writing this run (its lock {path / LOCK_FILE} is held); wait "
                                "for it to finish, or train into another --out") from None
     finally:
-        if created and [entry.name for entry in path.iterdir()] == [LOCK_FILE]:
-            with contextlib.suppress(OSError):
-                (path / LOCK_FILE).unlink()
-                path.rmdir()
+        if created and not _holds_a_run(path):  # refused before it began: leave no directory behind
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _holds_a_run(path: Path) -> bool:
+    return (path / RUN_CONFIG).exists() or (path / "checkpoints").exists()
 
 
 def new_run_dir(config: Config) -> Path:
@@ -73,7 +76,7 @@ def check_new_run_dir(path: Path) -> None:
     """A new run must not overwrite another: ``ConfigError`` if ``path`` already holds one."""
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--out {path}: exists and is not a directory")
-    if (path / RUN_CONFIG).exists() or (path / "checkpoints").exists():
+    if _holds_a_run(path):
         raise ConfigError(f"--out {path}: already holds a run; continue it with `rlkit train --resume {path}` "
                           "or choose another --out")
 

@@ -10,7 +10,6 @@ from rlkit.envs import CartPole
 from rlkit.envs.gymnasium import GymnasiumEnv, GymnasiumVectorEnv
 from rlkit.replay import PrioritizedReplayBuffer, UniformReplayBuffer
 from rlkit.specs import ArraySpec, BoundedArraySpec
-from rlkit.validation import check_int
 
 from tests.replay.helpers import counting_rows, counting_spec, fill
 
@@ -47,16 +46,6 @@ def test_integer_specs_refuse_bools():
             spec.check_array(value, np.shape(value))
     assert ArraySpec((), np.bool_).check_array(True).dtype == np.bool_
     assert spec.check_array(1).dtype == np.int64
-
-
-def test_check_int():
-    assert check_int("n", 3, minimum=1) == 3 and check_int("n", None, allow_none=True) is None
-    with pytest.raises(TypeError, match="got the bool True"):
-        check_int("num_envs", True, minimum=1)
-    with pytest.raises(TypeError, match="must be an int"):
-        check_int("num_envs", 2.0)
-    with pytest.raises(ValueError, match="num_envs must be >= 1, got 0"):
-        check_int("num_envs", 0, minimum=1)
 
 
 # -- CartPole --------------------------------------------------------------------------------------
