@@ -28,7 +28,6 @@ from rlkit.checks import check_count
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 
 MIRROR_ACTIVATIONS = ACTIVATIONS
-_F32 = np.dtype(np.float32)
 
 
 class QValueMirror:
@@ -201,9 +200,13 @@ class QValueMirror:
     def greedy_action(self, observation: np.ndarray) -> int:
         """First argmax action index of one observation ``[D]`` (the hot path: the kernel checks the
         shape; anything but a float32 ``[D]`` array is converted first). ``ValueError`` on NaN or inf."""
-        if type(observation) is not np.ndarray or observation.dtype is not _F32 or observation.ndim != 1:
+        try:
+            best = self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code,
+                                               self._dueling)
+        except Exception:  # not a float32 [D] array for the compiled kernel: convert (or say why not) and retry
             observation = self._one(observation)
-        best = self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code, self._dueling)
+            best = self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code,
+                                               self._dueling)
         if best < 0:
             raise ValueError(f"observation {observation} holds NaN or inf; the Q-network needs finite observations "
                              "(check the env)")
