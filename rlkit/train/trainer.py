@@ -24,7 +24,6 @@ episode-boundary (reset) steps included, as the tutorial's ``collect_step`` does
 """
 from __future__ import annotations
 
-import shutil
 import signal
 import threading
 import time
@@ -47,6 +46,7 @@ from rlkit.train.outputs import videos_possible, write_outputs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
 from rlkit.train.resources import check_memory
 from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
+from rlkit.train.run_dir import check_new_run_dir, lock_run_dir
 from rlkit.train.runlog import RunLog
 from rlkit.train.summary import PhaseTimer, write_summary
 
@@ -228,24 +228,24 @@ class Trainer:
     def run(self) -> dict[str, Any]:
         """Train (or resume), then write the policy, plot, videos and ``summary.json``; returns the summary.
 
+        The run directory is locked for the whole call (one writer per run directory: a second
+        process gets ``RunDirInUseError``); a run refused before it began leaves no directory behind.
         Raises :class:`TrainingInterrupted` after Ctrl-C (a checkpoint has been written by then).
         """
+        with lock_run_dir(self.run_dir):
+            if not self.resume:
+                check_new_run_dir(self.run_dir)  # under the lock: another run may have started meanwhile
+            return self._run()
+
+    def _run(self) -> dict[str, Any]:
         from rlkit import __version__
 
         cfg = self.config
-        created = not self.run_dir.exists()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logger = RunLog(self.run_dir / "train.log", self.progress, self.stream, self.progress_stream)
         try:
             began = time.perf_counter()
             self.log(f"rlkit {__version__}: {'resuming' if self.resume else 'training'} {cfg.env.name} in {self.run_dir}")
-            try:
-                self._build()
-            except BaseException:
-                if created:  # a run refused before any work leaves no directory behind
-                    self.logger.close()
-                    shutil.rmtree(self.run_dir, ignore_errors=True)
-                raise
+            self._build()
             if self.resume and restore_run(self):
                 dump_config(cfg, self.run_dir / "config.yaml")
                 self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)

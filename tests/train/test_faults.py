@@ -143,11 +143,11 @@ def test_a_damaged_exported_policy_is_one_line_in_eval_and_video(tmp_path):
     assert "cannot be loaded" in _one_line(rlkit("eval", str(run)), 2)
 
 
-def test_a_damaged_summary_or_an_empty_config_is_one_line(tmp_path):
+def test_a_damaged_summary_is_no_obstacle_to_plot_and_an_empty_config_is_one_line(tmp_path):
     run = tmp_path / "run"
     assert rlkit("train", "--out", str(run), *SHORT).returncode == 0
     (run / "summary.json").write_text('{"status": "comp')
-    assert "summary.json is damaged" in _one_line(rlkit("plot", str(run)), 2)
+    assert rlkit("plot", str(run)).returncode == 0  # plot needs only the metrics; the threshold line is left out
     (run / "config.yaml").write_text("")
     assert "config.yaml is empty" in _one_line(rlkit("train", "--resume", str(run)), 2)
 

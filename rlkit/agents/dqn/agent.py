@@ -35,6 +35,7 @@ from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 from rlkit.policies.base import discrete_action_info
 from rlkit.types import LossInfo, TDLossInfo, TimeStep, Trajectory
+from rlkit.validation import check_experience
 
 __all__ = ["DqnAgent", "DqnLossInfo", "DqnBlockLossInfo"]
 
@@ -341,6 +342,7 @@ class DqnAgent(Agent):
         return step_losses.numpy(), td_loss.numpy(), td_error.numpy()
 
     def _train(self, experience: Trajectory, weights: Any = None) -> LossInfo:
+        check_experience(experience, self.collect_data_spec, "train", weights)
         step_losses, td_loss, td_error = self._run(self._prepare(experience, weights, block=False))
         return LossInfo(step_losses[0], DqnLossInfo(td_loss[0], td_error[0]))
 
@@ -355,6 +357,7 @@ class DqnAgent(Agent):
           ``LossInfo(loss=mean of the K losses, extra=DqnBlockLossInfo(losses [K], td_loss [K, B], td_error [K, B]))``.
           Equivalent to K :meth:`train` calls on the same batches; XLA compiles once per (K, B).
         """
+        check_experience(experience_block, self.collect_data_spec, "train_block", weights)
         step_losses, td_loss, td_error = self._run(self._prepare(experience_block, weights, block=True))
         return LossInfo(np.float32(step_losses.mean()), DqnBlockLossInfo(step_losses, td_loss, td_error))
 
