@@ -1,0 +1,354 @@
+"""The training config: frozen pydantic models, one per section, validated on construction.
+
+The ``env``, ``network``, ``agent`` and ``replay`` sections name a registered component; its
+declared options (``rlkit.options.Options``, found through the registry) validate the rest of the
+section, so this module knows no component's options. A component without declared options gets
+its keys passed through unchecked.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, ClassVar, Optional
+
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rlkit.options import (
+    Bool,
+    Int,
+    NonNegativeInt,
+    Options,
+    OptionsError,
+    PositiveFloat,
+    PositiveInt,
+    Str,
+    bounded,
+    choice,
+    locate_error,
+    unknown_key,
+)
+
+__all__ = ["ConfigError", "Config", "EnvConfig", "NetworkConfig", "AgentConfig", "ReplayConfig", "TrainConfig",
+           "EvalConfig", "OutputConfig", "SECTIONS", "COMPONENT_SECTIONS", "OPTIMIZERS", "BACKENDS", "RUN_VALUES"]
+
+OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
+BACKENDS = ("cython", "numba", "numpy")  # rlkit.backend.BACKENDS (importing it would load rlkit's kernels' module)
+# The run values rlkit train passes to a component that lists them in its options' `derived` (and where they come from).
+RUN_VALUES = {"seed": "train.seed", "backend": "train.backend",
+              "env_steps_per_train_step": "train.collect_steps_per_iteration, env.num_envs and train.train_steps_per_iteration"}
+
+
+class ConfigError(OptionsError):
+    """An invalid configuration; the message is one line that names the key path and the fix."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Plugin names
+# ----------------------------------------------------------------------------------------------
+
+
+def _check_plugin(kind: str, name: str) -> str:
+    """``name`` must resolve in the ``kind`` registry; registered names are not imported here."""
+    from rlkit.registry import RegistryError, get_registry
+
+    registry = get_registry(kind)
+    if name in registry:
+        return name
+    prefix, sep, rest = name.partition(":")
+    if sep:
+        try:
+            registry.resolve(name)  # prefix names resolve lazily; "pkg.module:Attr" is imported now
+        except RegistryError as err:
+            raise ValueError(str(err)) from None
+        except Exception as err:  # the plugin module itself failed to import
+            raise ValueError(f"cannot load {registry.kind} {name!r}: {type(err).__name__}: {err}") from None
+        if prefix == "gymnasium" and ":" not in rest:
+            _check_gymnasium_id(rest)
+        return name
+    available = registry.names()
+    close = difflib.get_close_matches(name, available, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    extra = " or 'gymnasium:<id>'" if kind == "envs" else ""
+    raise ValueError(f"unknown {registry.kind} {name!r}; {hint}available: {', '.join(available) or '(none)'} "
+                     f"(or 'pkg.module:Attr'{extra})")
+
+
+def _check_gymnasium_id(env_id: str) -> None:
+    from gymnasium.envs.registration import registry as gym_registry
+
+    if env_id not in gym_registry:
+        close = difflib.get_close_matches(env_id, list(gym_registry), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"gymnasium has no env {env_id!r}{hint}")
+
+
+def plugin_name(kind: str) -> Any:
+    """A registered name of ``kind`` (``rlkit list``), ``pkg.module:Attr``, or a prefix name."""
+    return Annotated[str, Field(strict=True, json_schema_extra={"x-rlkit-registry": kind}),
+                     AfterValidator(lambda name: _check_plugin(kind, name))]
+
+
+def _file_name(value: Optional[str]) -> Optional[str]:
+    if value is not None and (not value or value in (".", "..") or "/" in value or "\\" in value):
+        raise ValueError(f"must be a plain file name without path separators, got {value!r}")
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Sections
+# ----------------------------------------------------------------------------------------------
+
+
+class _Component(Options):
+    """A section naming a registered component; the rest of its keys are the component's options."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)
+    kind: ClassVar[str]  # registry kind
+    section: ClassVar[str]  # key of the section in the config
+    flat: ClassVar[bool]  # options are keys of the section (True) or only of `kwargs` (False)
+
+    name: Str
+    kwargs: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _validate_options(self) -> "_Component":
+        from rlkit.registry import get_registry
+
+        extras = dict(self.__pydantic_extra__ or {})
+        generic = [key for key in type(self).model_fields]
+        try:
+            schema = get_registry(self.kind).options(self.name)
+        except Exception as err:  # a broken options model of a plugin
+            raise OptionsError("", ("name",), f"cannot load the options of {self.kind} {self.name!r}: {err}") from None
+        declared = [] if schema is None else [key for key in schema.model_fields if key not in schema.derived]
+        noun = f"key of {get_registry(self.kind).kind} {self.name!r}"
+        for where, given in (((), extras), (("kwargs",), self.kwargs)):
+            for key in given:
+                if schema is not None and key in schema.derived:
+                    source = RUN_VALUES.get(key, "the run")
+                    raise OptionsError("", (*where, key), f"is filled in by rlkit train from {source}; remove it")
+                if where and schema is not None and key not in declared:
+                    raise OptionsError("", (*where, key), unknown_key(key, declared, "", noun)[2:])
+                if not where and (not self.flat or (schema is not None and key not in declared)):
+                    raise OptionsError("", (key,), unknown_key(key, generic + (declared if self.flat else []), "")[2:])
+        if schema is None:
+            return self  # undeclared: passed through unchecked
+        both = sorted(set(extras) & set(self.kwargs))
+        if both:
+            raise OptionsError("", ("kwargs", both[0]), f"is also set as {self.section}.{both[0]}; set it once")
+        try:
+            options = schema.model_validate({**extras, **self.kwargs})
+        except ValidationError as err:
+            raise _options_error(err, schema, self.kwargs) from None
+        values = {key: getattr(options, key) for key in declared}
+        object.__setattr__(self, "kwargs", {key: values[key] for key in self.kwargs})
+        flat = {key: value for key, value in values.items() if key not in self.kwargs} if self.flat else {}
+        object.__setattr__(self, "__pydantic_extra__", flat)
+        return self
+
+    def replace(self, **changes: Any) -> Any:
+        """A validated copy with ``changes``."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields},
+                             **(self.__pydantic_extra__ or {}), **changes})
+
+    def options(self) -> dict[str, Any]:
+        """The component's keyword arguments from this section: its options and ``kwargs`` (validated if declared)."""
+        return {**(self.__pydantic_extra__ or {}), **self.kwargs}
+
+
+def _options_error(err: ValidationError, schema: Any, kwargs: dict) -> OptionsError:
+    loc, problem = locate_error(err, schema, hidden=schema.derived)
+    return OptionsError("", ("kwargs", *loc) if loc and loc[0] in kwargs else loc, problem)
+
+
+class EnvConfig(_Component):
+    """The training env.
+
+    Attributes:
+      name: env to train on: a registered name (`CartPole-v0`, `CartPole-v1`, plugins), `gymnasium:<id>` for any gymnasium env, or `pkg.module:Attr` for a class or factory.
+      kwargs: keyword arguments for the env constructor (checked against the env's declared options).
+      num_envs: envs stepped together in one batched env while collecting.
+      seed: env seed; null derives it from `train.seed`.
+    """
+
+    kind: ClassVar[str] = "envs"
+    section: ClassVar[str] = "env"
+    flat: ClassVar[bool] = False
+
+    name: plugin_name("envs") = "CartPole-v0"
+    kwargs: dict[str, Any] = {}
+    num_envs: PositiveInt = 1
+    seed: Optional[NonNegativeInt] = None
+
+
+class NetworkConfig(_Component):
+    """The Q-network: `name`, then the network's options (those of `q_network` below), then `kwargs`.
+
+    Attributes:
+      name: network: a registered name or `pkg.module:Attr`.
+      kwargs: further keyword arguments for the network constructor.
+    """
+
+    kind: ClassVar[str] = "networks"
+    section: ClassVar[str] = "network"
+    flat: ClassVar[bool] = True
+
+    name: plugin_name("networks") = "q_network"
+    kwargs: dict[str, Any] = {}
+
+
+class AgentConfig(_Component):
+    """The agent: `name`, its optimizer, then the agent's options (those of `dqn` below), then `kwargs`.
+
+    Attributes:
+      name: agent: a registered name or `pkg.module:Attr`.
+      optimizer: optimizer of the Q-network.
+      learning_rate: optimizer step size.
+      kwargs: further keyword arguments for the agent constructor.
+    """
+
+    kind: ClassVar[str] = "agents"
+    section: ClassVar[str] = "agent"
+    flat: ClassVar[bool] = True
+
+    name: plugin_name("agents") = "dqn"
+    optimizer: choice(*OPTIMIZERS) = "adam"
+    learning_rate: PositiveFloat = 1e-3
+    kwargs: dict[str, Any] = {}
+
+
+class ReplayConfig(_Component):
+    """The replay buffer.
+
+    Attributes:
+      name: replay buffer: `uniform`, `prioritized`, another registered name or `pkg.module:Attr`.
+      max_length: rows kept per env (capacity = max_length x env.num_envs), as in TF-Agents.
+      kwargs: further keyword arguments (checked against the buffer's declared options), e.g. `alpha` and `beta` of `prioritized`.
+    """
+
+    kind: ClassVar[str] = "replay_buffers"
+    section: ClassVar[str] = "replay"
+    flat: ClassVar[bool] = False
+
+    name: plugin_name("replay_buffers") = "uniform"
+    max_length: PositiveInt = 100_000
+    kwargs: dict[str, Any] = {}
+
+
+class TrainConfig(Options):
+    """The training loop (counts are iterations unless the name says otherwise).
+
+    Attributes:
+      num_iterations: training iterations (each collects, then trains).
+      initial_collect_steps: env steps collected with the random policy before training; at least (agent.n_step_update + 1) x env.num_envs so that the first batch can be sampled.
+      collect_steps_per_iteration: env steps collected per iteration (summed over env.num_envs; rounded up to a multiple of it).
+      batch_size: experience windows per gradient step; at most the replay capacity.
+      train_steps_per_iteration: gradient steps per iteration.
+      chunk_size: iterations fused into one compiled call (K); 1 reproduces per-step semantics.
+      log_interval: iterations between log lines.
+      checkpoint_interval: iterations between checkpoints (one is also written at the end).
+      seed: seed of everything random in the run.
+      backend: kernel backend; null picks the default (`RLKIT_BACKEND`, else cython -> numba -> numpy).
+    """
+
+    num_iterations: PositiveInt = 20_000
+    initial_collect_steps: NonNegativeInt = 100
+    collect_steps_per_iteration: PositiveInt = 1
+    batch_size: PositiveInt = 64
+    train_steps_per_iteration: PositiveInt = 1
+    chunk_size: PositiveInt = 100
+    log_interval: PositiveInt = 200
+    checkpoint_interval: PositiveInt = 10_000
+    seed: NonNegativeInt = 0
+    backend: Optional[choice(*BACKENDS)] = None
+
+
+class EvalConfig(Options):
+    """Evaluation of the greedy policy on a separate env.
+
+    Attributes:
+      interval: iterations between evaluations (as in the tutorial, one also runs before training).
+      num_episodes: episodes per evaluation; the average return is reported.
+      env: eval env name; null uses `env.name`.
+      env_kwargs: eval env keyword arguments; null uses `env.kwargs`.
+    """
+
+    interval: PositiveInt = 1000
+    num_episodes: PositiveInt = 10
+    env: Optional[plugin_name("envs")] = None
+    env_kwargs: Optional[dict[str, Any]] = None
+
+
+class OutputConfig(Options):
+    """What a run writes, and where.
+
+    Attributes:
+      dir: parent directory of run directories.
+      name: run directory name prefix (`<dir>/<name>-<timestamp>/`); null uses the env name.
+      video: record `trained.mp4` and `random.mp4`.
+      video_episodes: episodes in each video.
+      video_fps: frames per second of the videos.
+      tensorboard: write TensorBoard event files.
+      keep_checkpoints: newest checkpoints kept on disk.
+    """
+
+    dir: Str = "runs"
+    name: Annotated[Optional[Str], AfterValidator(_file_name), Field(json_schema_extra={"pattern": r"^[^/\\]+$"})] = None
+    video: Bool = True
+    video_episodes: PositiveInt = 5
+    video_fps: bounded(Int, ge=1, le=240) = 30
+    tensorboard: Bool = True
+    keep_checkpoints: PositiveInt = 3
+
+
+class Config(Options):
+    """A whole training run.
+
+    Attributes:
+      env: the training env.
+      network: the Q-network.
+      agent: the agent and its exploration.
+      replay: the replay buffer.
+      train: the training loop.
+      eval: evaluation.
+      output: the run directory and what goes in it.
+    """
+
+    env: EnvConfig = Field(default_factory=EnvConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("env", "network", "agent", "replay", "train", "eval", "output", mode="before")
+    @classmethod
+    def _section_is_a_mapping(cls, value: Any) -> Any:
+        if value is None:
+            return {}
+        if not isinstance(value, (dict, Options)):
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise ValueError(f"expected a mapping of keys, got {type(value).__name__} {shown}")
+        return value
+
+    @model_validator(mode="after")
+    def _rules_across_sections(self) -> "Config":
+        """Rules that relate keys of different sections."""
+        capacity = self.replay.max_length * self.env.num_envs
+        if self.train.batch_size > capacity:
+            raise OptionsError("", ("train", "batch_size"), f"{self.train.batch_size} exceeds the replay capacity "
+                               f"{capacity} (replay.max_length x env.num_envs); lower it or raise replay.max_length")
+        n_step = self.agent.options().get("n_step_update", 1)
+        needed = (n_step + 1) * self.env.num_envs if isinstance(n_step, int) else 0
+        if self.train.initial_collect_steps < needed:
+            raise OptionsError("", ("train", "initial_collect_steps"), f"{self.train.initial_collect_steps} is too few to "
+                               f"sample the first batch; need at least (agent.n_step_update + 1) x env.num_envs = {needed}")
+        return self
+
+    def replace(self, **changes: Any) -> "Config":
+        """A validated copy with whole sections replaced: ``config.replace(output=config.output.replace(video=False))``."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+
+
+SECTIONS: dict[str, type[Options]] = {name: info.annotation for name, info in Config.model_fields.items()}  # type: ignore[misc]
+COMPONENT_SECTIONS: dict[str, type[_Component]] = {name: cls for name, cls in SECTIONS.items() if issubclass(cls, _Component)}
