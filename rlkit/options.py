@@ -169,6 +169,7 @@ class Options(BaseModel):
     """Base of declared options: frozen, unknown keys rejected, fields described by the ``Attributes:`` docstring.
 
     Class attributes:
+      error: the exception the constructor raises (an :class:`OptionsError`).
       derived: fields the caller fills in from the run (``rlkit train`` passes ``seed``, ``backend``,
         ``env_steps_per_train_step`` to the components that declare them); not keys of a config file.
       exclusive: fields of which at most one may be set; in ``rlkit train``, a ``--set`` of one clears the
@@ -178,6 +179,7 @@ class Options(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
     derived: ClassVar[frozenset[str]] = frozenset()
     exclusive: ClassVar[tuple[str, ...]] = ()
+    error: ClassVar[type[OptionsError]] = OptionsError  # what the constructor raises
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -196,7 +198,7 @@ class Options(BaseModel):
             super().__init__(**data)
         except ValidationError as err:
             loc, problem = locate_error(err, type(self))
-            raise OptionsError(f"{_path('', loc)}: {problem}" if loc else problem, loc, problem) from None
+            raise self.error(f"{_path('', loc)}: {problem}" if loc else problem, loc, problem) from None
 
     def replace(self, **changes: Any) -> Any:
         """A validated copy with ``changes``."""

@@ -27,11 +27,11 @@ class PrioritizedOptions(UniformOptions):
     """Options of `PrioritizedReplayBuffer` (Schaul et al., 2016).
 
     Attributes:
+      seed: seeds the sampler (`rlkit train` derives it from `train.seed`).
+      backend: kernel backend of the sampler (`rlkit train` passes `train.backend`).
       alpha: priority exponent: P(i) ~ priority_i ** alpha (0 is uniform).
       beta: importance-sampling exponent of the weights (from Python also a schedule of train steps).
       epsilon: added to every |TD error| so that no priority is 0.
-      seed: seeds the sampler (`rlkit train` derives it from `train.seed`).
-      backend: kernel backend of the sampler (`rlkit train` passes `train.backend`).
     """
 
     alpha: Fraction = 0.6

@@ -57,8 +57,9 @@ def _component_schema(cls: Any, defs: dict) -> dict:
     options = _options_of(cls, default)
     generic = schema["properties"]
     declared = _model_schema(options, defs, options.derived)["properties"] if options is not None else {}
+    first = {k: v for k, v in generic.items() if k != "kwargs"}
+    schema["properties"] = {**first, **(declared if cls.flat else {}), "kwargs": generic["kwargs"]}
     if cls.flat:
-        schema["properties"] = {**{k: v for k, v in generic.items() if k != "kwargs"}, **declared, "kwargs": generic["kwargs"]}
         then = {"propertyNames": {"enum": list(schema["properties"])}}
     else:
         kwargs = {"type": "object", "properties": declared, "additionalProperties": False}
@@ -116,6 +117,7 @@ def _type(prop: dict) -> str:
 
 def _range(prop: dict) -> str:
     inner, _ = _inner(prop)
+    inner = {**{k: v for k, v in prop.items() if k != "anyOf"}, **inner}
     if "enum" in inner:
         return "one of " + ", ".join(f"`{v}`" for v in inner["enum"])
     if "x-rlkit-registry" in inner:
@@ -201,8 +203,8 @@ def reference_markdown() -> str:
                     continue
                 where = f"{section}.{'' if cls.flat else 'kwargs.'}"
                 options = {k: v for k, v in _clean(model.model_json_schema())["properties"].items() if k not in model.derived}
-                out += [f"### `{where}*` of {names}", "", _summary(model.__doc__), "",
-                        *(_table(options) if options else ["(none: every option is filled in from the run)", ""])]
+                if options:
+                    out += [f"### `{where}*` of {names}", "", _summary(model.__doc__), "", *_table(options)]
     out += [
         "## Rules across keys",
         "",

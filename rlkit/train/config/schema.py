@@ -8,7 +8,7 @@ its keys passed through unchecked.
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -39,6 +39,12 @@ RUN_VALUES = {"seed": "train.seed", "backend": "train.backend",
 
 class ConfigError(OptionsError):
     """An invalid configuration; the message is one line that names the key path and the fix."""
+
+
+class _Section(Options):
+    """A section of the config: its constructor raises :class:`ConfigError`."""
+
+    error: ClassVar[type[OptionsError]] = ConfigError
 
 
 # ----------------------------------------------------------------------------------------------
@@ -98,23 +104,24 @@ def _file_name(value: Optional[str]) -> Optional[str]:
 # ----------------------------------------------------------------------------------------------
 
 
-class _Component(Options):
+class _Component(_Section):
     """A section naming a registered component; the rest of its keys are the component's options."""
 
     model_config = ConfigDict(frozen=True, extra="allow", arbitrary_types_allowed=True)
     kind: ClassVar[str]  # registry kind
     section: ClassVar[str]  # key of the section in the config
     flat: ClassVar[bool]  # options are keys of the section (True) or only of `kwargs` (False)
-
-    name: Str
-    kwargs: dict[str, Any] = {}
+    # Subclasses declare `name` (a plugin name of `kind`) first and `kwargs: dict[str, Any]` last.
+    if TYPE_CHECKING:
+        name: str
+        kwargs: dict[str, Any]
 
     @model_validator(mode="after")
     def _validate_options(self) -> "_Component":
         from rlkit.registry import get_registry
 
         extras = dict(self.__pydantic_extra__ or {})
-        generic = [key for key in type(self).model_fields]
+        generic = list(type(self).model_fields)
         try:
             schema = get_registry(self.kind).options(self.name)
         except Exception as err:  # a broken options model of a plugin
@@ -165,9 +172,9 @@ class EnvConfig(_Component):
 
     Attributes:
       name: env to train on: a registered name (`CartPole-v0`, `CartPole-v1`, plugins), `gymnasium:<id>` for any gymnasium env, or `pkg.module:Attr` for a class or factory.
-      kwargs: keyword arguments for the env constructor (checked against the env's declared options).
       num_envs: envs stepped together in one batched env while collecting.
       seed: env seed; null derives it from `train.seed`.
+      kwargs: keyword arguments for the env constructor (checked against the env's declared options).
     """
 
     kind: ClassVar[str] = "envs"
@@ -175,9 +182,9 @@ class EnvConfig(_Component):
     flat: ClassVar[bool] = False
 
     name: plugin_name("envs") = "CartPole-v0"
-    kwargs: dict[str, Any] = {}
     num_envs: PositiveInt = 1
     seed: Optional[NonNegativeInt] = None
+    kwargs: dict[str, Any] = {}
 
 
 class NetworkConfig(_Component):
@@ -234,7 +241,7 @@ class ReplayConfig(_Component):
     kwargs: dict[str, Any] = {}
 
 
-class TrainConfig(Options):
+class TrainConfig(_Section):
     """The training loop (counts are iterations unless the name says otherwise).
 
     Attributes:
@@ -262,7 +269,7 @@ class TrainConfig(Options):
     backend: Optional[choice(*BACKENDS)] = None
 
 
-class EvalConfig(Options):
+class EvalConfig(_Section):
     """Evaluation of the greedy policy on a separate env.
 
     Attributes:
@@ -278,7 +285,7 @@ class EvalConfig(Options):
     env_kwargs: Optional[dict[str, Any]] = None
 
 
-class OutputConfig(Options):
+class OutputConfig(_Section):
     """What a run writes, and where.
 
     Attributes:
@@ -300,7 +307,7 @@ class OutputConfig(Options):
     keep_checkpoints: PositiveInt = 3
 
 
-class Config(Options):
+class Config(_Section):
     """A whole training run.
 
     Attributes:
