@@ -202,7 +202,7 @@ class Options(BaseModel):
 
     def replace(self, **changes: Any) -> Any:
         """A validated copy with ``changes``."""
-        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+        return type(self)(**{**dict(self), **changes})
 
 
 # ----------------------------------------------------------------------------------------------

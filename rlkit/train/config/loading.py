@@ -168,10 +168,9 @@ def config_to_dict(config: Any) -> Any:
     A component section lists `name`, its other fields, the component's options, then `kwargs`.
     """
     if isinstance(config, BaseModel):
-        fields = list(type(config).model_fields)
-        extra = dict(config.__pydantic_extra__ or {})
-        names = [f for f in fields if f != "kwargs"] + list(extra) + (["kwargs"] if "kwargs" in fields else [])
-        return {name: config_to_dict(extra[name] if name in extra else getattr(config, name)) for name in names}
+        values = dict(config)  # fields, then a component section's options
+        names = [name for name in values if name != "kwargs"] + (["kwargs"] if "kwargs" in values else [])
+        return {name: config_to_dict(values[name]) for name in names}
     if isinstance(config, (tuple, list)):
         return [config_to_dict(item) for item in config]
     if isinstance(config, dict):

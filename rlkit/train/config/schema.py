@@ -146,7 +146,7 @@ class _Component(_Section):
             options = schema.model_validate({**extras, **self.kwargs})
         except ValidationError as err:
             raise _options_error(err, schema, self.kwargs) from None
-        values = {key: getattr(options, key) for key in declared}
+        values = {key: value for key, value in options if key in declared}
         object.__setattr__(self, "kwargs", {key: values[key] for key in self.kwargs})
         flat = {key: value for key, value in values.items() if key not in self.kwargs} if self.flat else {}
         object.__setattr__(self, "__pydantic_extra__", flat)
@@ -154,8 +154,7 @@ class _Component(_Section):
 
     def replace(self, **changes: Any) -> Any:
         """A validated copy with ``changes``."""
-        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields},
-                             **(self.__pydantic_extra__ or {}), **changes})
+        return type(self)(**{**dict(self), **changes})
 
     def options(self) -> dict[str, Any]:
         """The component's keyword arguments from this section: its options and ``kwargs`` (validated if declared)."""
@@ -354,7 +353,7 @@ class Config(_Section):
 
     def replace(self, **changes: Any) -> "Config":
         """A validated copy with whole sections replaced: ``config.replace(output=config.output.replace(video=False))``."""
-        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+        return type(self)(**{**dict(self), **changes})
 
 
 SECTIONS: dict[str, type[Options]] = {name: info.annotation for name, info in Config.model_fields.items()}  # type: ignore[misc]
