@@ -1,4 +1,4 @@
-"""Keras 3 networks (TensorFlow is imported on first use of ``QNetwork``). Registered in the ``networks``
+"""Keras 3 networks (TensorFlow is imported, and its threads set, on first use of ``QNetwork``). Registered in the ``networks``
 registry (``"q_network"``, options :class:`rlkit.networks.options.QNetworkOptions`).
 
 Plugin networks register the same way: ``rlkit.registry.register("networks", "my_net", "pkg.mod:MyNet")``.

@@ -16,9 +16,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from rlkit.networks.options import QNetworkOptions
 from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies.base import discrete_action_info
-from rlkit.networks.options import QNetworkOptions
 from rlkit.policies.q_mirror import QValueMirror
 from rlkit.specs import ArraySpec
 
