@@ -139,6 +139,14 @@ def test_derived_options_cannot_be_set_in_a_file():
     assert error_of(["agent.env_steps_per_train_step=3"]).startswith("agent.env_steps_per_train_step: is filled in by rlkit train")
 
 
+def test_env_kwargs_and_eval_env_kwargs_are_checked_by_the_envs_options():
+    assert error_of(["env.kwargs.max_episode_step=5"]) == (
+        "env.kwargs.max_episode_step: unknown key of env 'CartPole-v0'; did you mean 'max_episode_steps'?")
+    assert error_of(["eval.env_kwargs={max_episode_steps: 0}"]) == "eval.env_kwargs.max_episode_steps: must be >= 1, got 0"
+    assert load_config(None, ["eval.env_kwargs={max_episode_steps: 1e3}"]).eval.env_kwargs == {"max_episode_steps": 1000}
+    assert error_of(["env.kwargs.backend=numpy"]) == "env.kwargs.backend: is filled in by rlkit train from train.backend; remove it"
+
+
 def test_options_given_twice_are_an_error():
     assert error_of(["agent.gamma=0.5", "agent.kwargs.gamma=0.6"]) == "agent.kwargs.gamma: is also set as agent.gamma; set it once"
 

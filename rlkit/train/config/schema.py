@@ -118,38 +118,23 @@ class _Component(_Section):
 
     @model_validator(mode="after")
     def _validate_options(self) -> "_Component":
-        from rlkit.registry import get_registry
-
         extras = dict(self.__pydantic_extra__ or {})
-        generic = list(type(self).model_fields)
-        try:
-            schema = get_registry(self.kind).options(self.name)
-        except Exception as err:  # a broken options model of a plugin
-            raise OptionsError("", ("name",), f"cannot load the options of {self.kind} {self.name!r}: {err}") from None
+        schema = options_model(self.kind, self.name)
         declared = [] if schema is None else [key for key in schema.model_fields if key not in schema.derived]
-        noun = f"key of {get_registry(self.kind).kind} {self.name!r}"
-        for where, given in (((), extras), (("kwargs",), self.kwargs)):
-            for key in given:
-                if schema is not None and key in schema.derived:
-                    source = RUN_VALUES.get(key, "the run")
-                    raise OptionsError("", (*where, key), f"is filled in by rlkit train from {source}; remove it")
-                if where and schema is not None and key not in declared:
-                    raise OptionsError("", (*where, key), unknown_key(key, declared, "", noun)[2:])
-                if not where and (not self.flat or (schema is not None and key not in declared)):
-                    raise OptionsError("", (key,), unknown_key(key, generic + (declared if self.flat else []), "")[2:])
-        if schema is None:
-            return self  # undeclared: passed through unchecked
+        for key in extras:
+            if schema is not None and key in schema.derived:
+                raise OptionsError("", (key,), _derived_problem(key))
+            if not self.flat or (schema is not None and key not in declared):
+                valid = list(type(self).model_fields) + (declared if self.flat else [])
+                raise OptionsError("", (key,), unknown_key(key, valid, "")[2:])
         both = sorted(set(extras) & set(self.kwargs))
-        if both:
+        if both and schema is not None:
             raise OptionsError("", ("kwargs", both[0]), f"is also set as {self.section}.{both[0]}; set it once")
-        try:
-            options = schema.model_validate({**extras, **self.kwargs})
-        except ValidationError as err:
-            raise _options_error(err, schema, self.kwargs) from None
-        values = {key: value for key, value in options if key in declared}
-        object.__setattr__(self, "kwargs", {key: values[key] for key in self.kwargs})
-        flat = {key: value for key, value in values.items() if key not in self.kwargs} if self.flat else {}
-        object.__setattr__(self, "__pydantic_extra__", flat)
+        values = check_options(self.kind, self.name, {**extras, **self.kwargs}, at={key: ("kwargs",) for key in self.kwargs})
+        if values is not None:
+            object.__setattr__(self, "kwargs", {key: values[key] for key in self.kwargs})
+            flat = {key: value for key, value in values.items() if key not in self.kwargs} if self.flat else {}
+            object.__setattr__(self, "__pydantic_extra__", flat)
         return self
 
     def replace(self, **changes: Any) -> Any:
@@ -161,9 +146,43 @@ class _Component(_Section):
         return {**(self.__pydantic_extra__ or {}), **self.kwargs}
 
 
-def _options_error(err: ValidationError, schema: Any, kwargs: dict) -> OptionsError:
-    loc, problem = locate_error(err, schema, hidden=schema.derived)
-    return OptionsError("", ("kwargs", *loc) if loc and loc[0] in kwargs else loc, problem)
+def options_model(kind: str, name: str) -> Any:
+    """The options model component ``name`` of ``kind`` declares (``None``: undeclared)."""
+    from rlkit.registry import get_registry
+
+    registry = get_registry(kind)
+    try:
+        return registry.options(name)
+    except Exception as err:  # a plugin's options model that fails to import
+        raise OptionsError("", ("name",), f"cannot load the options of {registry.kind} {name!r}: {err}") from None
+
+
+def _derived_problem(key: str) -> str:
+    return f"is filled in by rlkit train from {RUN_VALUES.get(key, 'the run')}; remove it"
+
+
+def check_options(kind: str, name: str, given: dict[str, Any], at: dict[str, tuple] | None = None) -> dict[str, Any] | None:
+    """``given`` validated by the options component ``name`` declares: every declared option (defaults filled
+    in, ``derived`` left out) or ``None`` if it declares none. ``at[key]``: where ``key`` sits, for messages."""
+    schema = options_model(kind, name)
+    if schema is None:
+        return None
+    at = at or {}
+    declared = [key for key in schema.model_fields if key not in schema.derived]
+    from rlkit.registry import get_registry
+
+    noun = f"key of {get_registry(kind).kind} {name!r}"
+    for key in given:
+        if key in schema.derived:
+            raise OptionsError("", (*at.get(key, ()), key), _derived_problem(key))
+        if key not in declared:
+            raise OptionsError("", (*at.get(key, ()), key), unknown_key(key, declared, "", noun)[2:])
+    try:
+        options = schema.model_validate(given)
+    except ValidationError as err:
+        loc, problem = locate_error(err, schema, hidden=schema.derived)
+        raise OptionsError("", (*at.get(loc[0], ()), *loc) if loc else (), problem) from None
+    return {key: value for key, value in options if key in declared}
 
 
 class EnvConfig(_Component):
@@ -340,6 +359,11 @@ class Config(_Section):
     @model_validator(mode="after")
     def _rules_across_sections(self) -> "Config":
         """Rules that relate keys of different sections."""
+        if self.eval.env_kwargs is not None:
+            name, where = self.eval.env or self.env.name, {key: ("eval", "env_kwargs") for key in self.eval.env_kwargs}
+            values = check_options("envs", name, self.eval.env_kwargs, at=where)
+            if values is not None:
+                object.__setattr__(self.eval, "env_kwargs", {key: values[key] for key in self.eval.env_kwargs})
         capacity = self.replay.max_length * self.env.num_envs
         if self.train.batch_size > capacity:
             raise OptionsError("", ("train", "batch_size"), f"{self.train.batch_size} exceeds the replay capacity "
