@@ -26,7 +26,6 @@ from rlkit import backend
 from rlkit.core import Agent, Env, ReplayBuffer
 from rlkit.registry import get_registry, make
 from rlkit.train.config import Config
-from rlkit.train.config.schema import RUN_VALUES
 
 __all__ = ["derive_seed", "make_env", "make_agent", "make_replay_buffer", "env_steps_per_train_step", "agent_arguments"]
 

@@ -14,6 +14,7 @@ Modules: :mod:`~rlkit.train.config.schema` (the sections; components validate th
 :mod:`~rlkit.train.config.loading` (YAML, ``--set`` overrides, dumping) and
 :mod:`~rlkit.train.config.reference` (the JSON Schema and ``docs/configuration.md``).
 """
+from rlkit.agents.dqn.config import EpsilonSchedule
 from rlkit.train.config.loading import (
     DEFAULT_CONFIG,
     apply_overrides,
@@ -36,7 +37,6 @@ from rlkit.train.config.schema import (
     ReplayConfig,
     TrainConfig,
 )
-from rlkit.agents.dqn.config import EpsilonSchedule
 
 __all__ = [
     "ConfigError",

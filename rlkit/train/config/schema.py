@@ -7,11 +7,11 @@ its keys passed through unchecked.
 """
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Optional
 
 from pydantic import AfterValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from rlkit.backend import BACKENDS
 from rlkit.options import (
     Bool,
     Int,
@@ -26,12 +26,12 @@ from rlkit.options import (
     locate_error,
     unknown_key,
 )
+from rlkit.train.config.names import plugin_name
 
 __all__ = ["ConfigError", "Config", "EnvConfig", "NetworkConfig", "AgentConfig", "ReplayConfig", "TrainConfig",
            "EvalConfig", "OutputConfig", "SECTIONS", "COMPONENT_SECTIONS", "OPTIMIZERS", "BACKENDS", "RUN_VALUES"]
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
-BACKENDS = ("cython", "numba", "numpy")  # rlkit.backend.BACKENDS (importing it would load rlkit's kernels' module)
 # The run values rlkit train passes to a component that lists them in its options' `derived` (and where they come from).
 RUN_VALUES = {"seed": "train.seed", "backend": "train.backend",
               "env_steps_per_train_step": "train.collect_steps_per_iteration, env.num_envs and train.train_steps_per_iteration"}
@@ -45,52 +45,6 @@ class _Section(Options):
     """A section of the config: its constructor raises :class:`ConfigError`."""
 
     error: ClassVar[type[OptionsError]] = ConfigError
-
-
-# ----------------------------------------------------------------------------------------------
-# Plugin names
-# ----------------------------------------------------------------------------------------------
-
-
-def _check_plugin(kind: str, name: str) -> str:
-    """``name`` must resolve in the ``kind`` registry; registered names are not imported here."""
-    from rlkit.registry import RegistryError, get_registry
-
-    registry = get_registry(kind)
-    if name in registry:
-        return name
-    prefix, sep, rest = name.partition(":")
-    if sep:
-        try:
-            registry.resolve(name)  # prefix names resolve lazily; "pkg.module:Attr" is imported now
-        except RegistryError as err:
-            raise ValueError(str(err)) from None
-        except Exception as err:  # the plugin module itself failed to import
-            raise ValueError(f"cannot load {registry.kind} {name!r}: {type(err).__name__}: {err}") from None
-        if prefix == "gymnasium" and ":" not in rest:
-            _check_gymnasium_id(rest)
-        return name
-    available = registry.names()
-    close = difflib.get_close_matches(name, available, n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    extra = " or 'gymnasium:<id>'" if kind == "envs" else ""
-    raise ValueError(f"unknown {registry.kind} {name!r}; {hint}available: {', '.join(available) or '(none)'} "
-                     f"(or 'pkg.module:Attr'{extra})")
-
-
-def _check_gymnasium_id(env_id: str) -> None:
-    from gymnasium.envs.registration import registry as gym_registry
-
-    if env_id not in gym_registry:
-        close = difflib.get_close_matches(env_id, list(gym_registry), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"gymnasium has no env {env_id!r}{hint}")
-
-
-def plugin_name(kind: str) -> Any:
-    """A registered name of ``kind`` (``rlkit list``), ``pkg.module:Attr``, or a prefix name."""
-    return Annotated[str, Field(strict=True, json_schema_extra={"x-rlkit-registry": kind}),
-                     AfterValidator(lambda name: _check_plugin(kind, name))]
 
 
 def _file_name(value: Optional[str]) -> Optional[str]:
