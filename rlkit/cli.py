@@ -50,6 +50,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_config_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from rlkit.train.config import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def _cmd_backends(args: argparse.Namespace) -> int:
     from rlkit import backend
 
@@ -182,7 +191,6 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_video(args: argparse.Namespace) -> int:
-    import dataclasses
     from pathlib import Path
 
     from rlkit.train.components import make_env
@@ -190,7 +198,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
 
     config, make_policy = _run_policy(args.run_dir)
     if args.episodes is not None:
-        config = dataclasses.replace(config, output=dataclasses.replace(config.output, video_episodes=args.episodes))
+        config = config.replace(output=config.output.replace(video_episodes=args.episodes))
     reasons: list[str] = []
     if not videos_possible(config, reasons.append):  # an env that cannot draw: no render(), or no pygame
         raise _usage(f"cannot render {config.env.name}: {reasons[0]}")
@@ -299,6 +307,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backends", help="show which kernel backends are available and which is used")
     p.set_defaults(func=_cmd_backends)
+
+    p = sub.add_parser("config", help="the training config's JSON Schema (for editors)")
+    config_sub = p.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    config_sub.add_parser("schema", help="print the JSON Schema of train config files (rlkit config schema > FILE)"
+                          ).set_defaults(func=_cmd_config_schema)
     return parser
 
 
