@@ -6,6 +6,8 @@
   Next-step autoreset: the step after LAST returns FIRST and ignores the action.
 * ``FakePolicy``: always the same action, or uniform random ones with ``rng``.
 * ``FakeReplayBuffer``: a list of rows that samples uniformly, with no window checks; for driver tests.
+* ``FakeAgent``: the smallest complete agent -- only ``_train`` and ``train_step_counter`` -- acting
+  with uniform random policies; every optional method keeps :class:`rlkit.core.Agent`'s default.
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from rlkit.core import Env, Policy, ReplayBuffer
+from rlkit.core import Agent, Env, Policy, ReplayBuffer
 from rlkit.specs import BoundedArraySpec
-from rlkit.types import BufferInfo, PolicyStep, StepType, TimeStep, Trajectory
+from rlkit.types import BufferInfo, LossInfo, PolicyStep, StepType, TimeStep, Trajectory
 
 
 class FakeEnv(Env):
@@ -146,3 +148,27 @@ class FakeReplayBuffer(ReplayBuffer):
         return data, BufferInfo(np.zeros(sample_batch_size, np.int64), ones / max(1, self.num_frames()), ones)
 
 
+
+
+class FakeAgent(Agent):
+    """Writes only what :class:`~rlkit.core.Agent` requires: ``_train`` (the loss is the batch's mean
+    reward, so it is visible in logs) and ``train_step_counter``. ``train_block``, ``get_state``,
+    ``set_state`` and ``save_policy`` keep the base class's defaults, which is what ``rlkit train``
+    must cope with for a plugin agent. ``q_network`` and ``optimizer`` (passed to every agent by
+    ``rlkit train``) are ignored."""
+
+    def __init__(self, time_step_spec: TimeStep, action_spec: Any, q_network: Any = None, optimizer: Any = None,
+                 seed: int | None = None) -> None:
+        from rlkit.policies import RandomPolicy
+
+        policy = RandomPolicy(time_step_spec, action_spec, seed=seed)
+        super().__init__(time_step_spec, action_spec, policy, policy, train_sequence_length=2)
+        self._steps = 0
+
+    @property
+    def train_step_counter(self) -> int:
+        return self._steps
+
+    def _train(self, experience: Trajectory, weights: Any) -> LossInfo:
+        self._steps += 1
+        return LossInfo(np.float32(np.mean(experience.reward)))
