@@ -30,9 +30,11 @@ def _positive_int(text: str) -> int:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from rlkit.registry import BUILTIN, KINDS, PluginWarning, get_registry
+    from rlkit.registry import BUILTIN, KINDS, PluginWarning, get_registry, unknown_groups
 
     kinds = [get_registry(args.kind).kind] if args.kind else None
+    for problem in unknown_groups():
+        print(f"warning: {problem}", file=sys.stderr)
     for key, reg in KINDS.items():
         if kinds is not None and reg.kind not in kinds:
             continue
@@ -47,6 +49,16 @@ def _cmd_list(args: argparse.Namespace) -> int:
                     status = "  [broken: " + error.split("failed to load: ", 1)[-1] + "]"
                     print(f"warning: {error}", file=sys.stderr)
             print(f"  {entry.name:<24} {entry.source:<22} {entry.target_repr}{status}")
+    return 0
+
+
+def _cmd_config_check(args: argparse.Namespace) -> int:
+    from rlkit.train.config import load_config
+    from rlkit.train.preflight import check_config
+
+    config = load_config(args.config, args.overrides)
+    check_config(config, lambda line: print(line, file=sys.stderr))
+    print(f"ok: {args.config or 'the embedded tutorial config'} is valid and its envs match their specs")
     return 0
 
 
@@ -82,13 +94,15 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from rlkit.train.run_dir import check_new_run_dir, load_run_config, new_run_dir
 
     if args.resume:
-        if args.config or args.out:
+        if args.config or args.out is not None:
             raise _usage("--resume RUN_DIR continues a run in place: drop CONFIG and --out")
         config = load_run_config(args.resume, args.overrides)
         run_dir = Path(args.resume)
     else:
+        if args.out is not None and not args.out.strip():
+            raise _usage("--out: an empty path; give a directory, or leave --out out for <output.dir>/<name>-<timestamp>")
         config = load_config(args.config, args.overrides)
-        run_dir = Path(args.out) if args.out else new_run_dir(config)
+        run_dir = Path(args.out) if args.out is not None else new_run_dir(config)
         check_new_run_dir(run_dir)
     from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingInterrupted
 
@@ -308,10 +322,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backends", help="show which kernel backends are available and which is used")
     p.set_defaults(func=_cmd_backends)
 
-    p = sub.add_parser("config", help="the training config's JSON Schema (for editors)")
+    p = sub.add_parser("config", help="check a training config, or print its JSON Schema (for editors)")
     config_sub = p.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
     config_sub.add_parser("schema", help="print the JSON Schema of train config files (rlkit config schema > FILE)"
                           ).set_defaults(func=_cmd_config_schema)
+    p = config_sub.add_parser("check", help="validate a train config without training: keys, values, memory, the envs "
+                                           "stepped once against their specs (no TensorFlow)")
+    p.add_argument("config", nargs="?", help="YAML config file; omitted: the embedded tutorial config")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key, as for rlkit train")
+    p.set_defaults(func=_cmd_config_check)
     return parser
 
 
@@ -321,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    warnings.formatwarning = _one_line_warning  # "warning: ..." on stderr, never file:line and source
     # TensorFlow's C++ start-up lines (no GPU found, oneDNN notice) are noise here; TF_CPP_MIN_LOG_LEVEL=0 shows them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.func in (_cmd_train, _cmd_eval, _cmd_video):
@@ -340,6 +361,10 @@ _IO_FIXES = {
     errno.EACCES: "permission denied: choose a directory you can write (--out) or fix its permissions",
     errno.EPERM: "operation not permitted: choose a directory you can write (--out) or fix its permissions",
 }
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> str:
+    return f"warning: {' '.join(str(message).split())}\n"
 
 
 def _dispatch(args: argparse.Namespace) -> int:

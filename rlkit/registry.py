@@ -101,9 +101,10 @@ class Entry:
 class Registry:
     """Names of one kind of component (``kind``), extended through entry-point ``group``."""
 
-    def __init__(self, kind: str, group: str) -> None:
+    def __init__(self, kind: str, group: str, interface: str | None = None) -> None:
         self.kind = kind
         self.group = group
+        self.interface = interface  # "pkg.mod:Class" every object built here must be an instance of
         self._entries: dict[str, Entry] = {}
         self._prefixes: dict[str, Entry] = {}
         self._entry_points_scanned = False
@@ -145,8 +146,17 @@ class Registry:
         return [self._entries[name] for name in sorted(self._entries)]
 
     def resolve(self, name: str) -> Any:
-        """The object registered as ``name`` (imported now if it was lazy)."""
-        return self._load(self._lookup(name))
+        """The object registered as ``name`` (imported now if it was lazy); a class must subclass the
+        kind's interface (``rlkit.core.Env`` for envs, ...), else ``RegistryError``."""
+        target = self._load(self._lookup(name))
+        interface = self._interface()
+        if interface is not None and isinstance(target, type) and not issubclass(target, interface):
+            raise RegistryError(f"{self.kind} {name!r} is {_qualname(target)}, not a subclass of {_qualname(interface)}: "
+                                f"register an {_qualname(interface)} subclass or a factory that returns one")
+        return target
+
+    def _interface(self) -> type | None:
+        return None if self.interface is None else import_string(self.interface)
 
     def options(self, name: str) -> Any:
         """The options model declared for ``name`` (imported now if lazy), or ``None`` when it declares none."""
@@ -163,7 +173,12 @@ class Registry:
         if sep and prefix in self._prefixes and name not in self._entries:
             return self._load(self._prefixes[prefix])(rest, **kwargs)
         entry = self._lookup(name)
-        return self._load(entry)(**{**entry.kwargs, **kwargs})
+        built = self.resolve(name)(**{**entry.kwargs, **kwargs})
+        interface = self._interface()
+        if interface is not None and not isinstance(built, interface):
+            raise RegistryError(f"{self.kind} {name!r} built a {_qualname(type(built))}, not an {_qualname(interface)}: "
+                                f"register an {_qualname(interface)} subclass or a factory that returns one")
+        return built
 
     def _find(self, name: str) -> Entry | None:
         if name in self._entries:
@@ -206,8 +221,6 @@ class Registry:
                 f"rlkit {self.kind} plugin {entry.name!r} ({entry.target_repr}, from {entry.source}) "
                 f"failed to load: {type(err).__name__}: {err}"
             )
-            if entry.source != BUILTIN:
-                warnings.warn(message, PluginWarning, stacklevel=3)
             raise RegistryError(message) from err
 
     def check(self, name: str) -> str | None:
@@ -236,12 +249,30 @@ class Registry:
 
 
 KINDS: dict[str, Registry] = {
-    "envs": Registry("env", "rlkit.envs"),
-    "agents": Registry("agent", "rlkit.agents"),
-    "policies": Registry("policy", "rlkit.policies"),
-    "replay_buffers": Registry("replay buffer", "rlkit.replay_buffers"),
-    "networks": Registry("network", "rlkit.networks"),
+    "envs": Registry("env", "rlkit.envs", "rlkit.core:Env"),
+    "agents": Registry("agent", "rlkit.agents", "rlkit.core:Agent"),
+    "policies": Registry("policy", "rlkit.policies", "rlkit.core:Policy"),
+    "replay_buffers": Registry("replay buffer", "rlkit.replay_buffers", "rlkit.core:ReplayBuffer"),
+    "networks": Registry("network", "rlkit.networks"),  # Keras models: any object with QNetwork's methods
 }
+
+
+def unknown_groups() -> list[str]:
+    """One-line warnings for installed entry points in ``rlkit.*`` groups that rlkit does not read
+    (e.g. a misspelled ``rlkit.env``), naming the distribution and the group meant."""
+    known = {registry.group for registry in KINDS.values()}
+    found = []
+    for group in sorted(metadata.entry_points().groups):
+        if group.startswith("rlkit.") and group not in known:
+            close = difflib.get_close_matches(group, sorted(known), n=1, cutoff=0.6)
+            names = sorted({f"{p.name} ({p.dist.name if p.dist else 'unknown'})" for p in metadata.entry_points(group=group)})
+            hint = f"; did you mean {close[0]!r}?" if close else f"; rlkit reads {', '.join(sorted(known))}"
+            found.append(f"entry-point group {group!r} is not one rlkit reads: {', '.join(names)} ignored{hint}")
+    return found
+
+
+def _qualname(obj: type) -> str:
+    return f"{obj.__module__}.{obj.__qualname__}"
 _ALIASES = {"env": "envs", "agent": "agents", "policy": "policies", "replay_buffer": "replay_buffers",
             "replay": "replay_buffers", "buffers": "replay_buffers", "network": "networks"}
 

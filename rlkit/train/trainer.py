@@ -36,15 +36,14 @@ import numpy as np
 from rlkit import backend
 from rlkit.core import PrioritizedReplay
 from rlkit.drivers import BlockDriver
-from rlkit.envs.check import check_env_outputs
 from rlkit.faults import crash_point
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
 from rlkit.train.config import Config, ConfigError, dump_config
-from rlkit.train.outputs import videos_possible, write_outputs
+from rlkit.train.outputs import write_outputs
+from rlkit.train.preflight import build_checked_envs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
-from rlkit.train.resources import check_memory
 from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
 from rlkit.train.run_dir import check_new_run_dir, lock_run_dir
 from rlkit.train.runlog import RunLog
@@ -93,17 +92,7 @@ class Trainer:
         from rlkit.agents import configure_tensorflow
 
         cfg = self.config
-        probe = built("env", lambda: make_env(cfg, 1))
-        check_memory(cfg, probe)  # before the envs, the buffer and TensorFlow take any of it
-        probe.close()
-        self.env = built("env", lambda: make_env(cfg, cfg.env.num_envs))
-        if self.env.batch_size != cfg.env.num_envs:
-            raise ConfigError(f"env.name: {cfg.env.name!r} ignored num_envs={cfg.env.num_envs} "
-                              f"(batch_size {self.env.batch_size}); rlkit train needs a batched env")
-        self.eval_env = built("eval", lambda: make_env(cfg, cfg.eval.num_episodes, evaluation=True))
-        check_env_outputs(self.env, cfg.env.name)  # one line naming the field, before any work
-        check_env_outputs(self.eval_env, cfg.eval.env or cfg.env.name)
-        self.video = self.video and built("eval", lambda: videos_possible(cfg, self.log))
+        self.env, self.eval_env, self.video = build_checked_envs(cfg, self.log, self.video)  # one line, no TF yet
         with warnings.catch_warnings():  # TensorFlow starts only now, after the cheap checks above
             warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)  # a notebook, a test
             configure_tensorflow(num_threads=1)

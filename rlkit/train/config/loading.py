@@ -55,10 +55,50 @@ def _construct_mapping(loader: _SafeLoader, node: yaml.MappingNode) -> dict:
 _SafeLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_DEPTH = 32  # nesting levels of a config document
+MAX_VALUES = 100_000  # values a document may expand to, aliases (*ref) counted once per use
+
+
+def _check_limits(node: yaml.Node, source: str) -> None:
+    """Bound nesting depth and alias expansion on the composed node graph, before any value is built
+    (a 1 KB "billion laughs" alias bomb expands to ~10^9 values; deep nesting exhausts the stack)."""
+    sizes: dict[int, int] = {}
+
+    def size(current: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            mark = current.start_mark
+            raise ConfigError(f"{source}:{mark.line + 1}:{mark.column + 1}: nested deeper than {MAX_DEPTH} levels; "
+                              "a config is a few levels deep")
+        if id(current) not in sizes:
+            if isinstance(current, yaml.SequenceNode):
+                sizes[id(current)] = 1 + sum(size(child, depth + 1) for child in current.value)
+            elif isinstance(current, yaml.MappingNode):
+                sizes[id(current)] = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in current.value)
+            else:
+                sizes[id(current)] = 1
+            if sizes[id(current)] > MAX_VALUES:
+                raise ConfigError(f"{source}: expands to more than {MAX_VALUES} values (YAML aliases *ref repeat "
+                                  "their anchor); write the values out")
+        return sizes[id(current)]
+
+    size(node, 0)
+
+
 def parse_yaml(text: str, source: str = "<string>") -> Any:
-    """Parse ``text`` safely; a malformed document raises ``ConfigError("<source>:<line>:<column>: ...")``."""
+    """Parse ``text`` safely; a malformed document raises ``ConfigError("<source>:<line>:<column>: ...")``.
+
+    Nesting deeper than ``MAX_DEPTH`` and documents that expand (through aliases) to more than
+    ``MAX_VALUES`` values are refused before anything is constructed."""
+    loader = None
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _SafeLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_limits(node, source)
+        return loader.construct_document(node)
+    except RecursionError:
+        raise ConfigError(f"{source}: invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)") from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
@@ -66,6 +106,9 @@ def parse_yaml(text: str, source: str = "<string>") -> Any:
         raise ConfigError(f"{where}: invalid YAML: {err.problem or err.context}{context}") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{source}: invalid YAML: {err}") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def apply_overrides(config_dict: Mapping[str, Any] | None, overrides: Iterable[str]) -> dict:

@@ -47,9 +47,16 @@ class _Section(Options):
     error: ClassVar[type[OptionsError]] = ConfigError
 
 
+_MAX_NAME = 100  # characters of output.name; the timestamp suffix and the files inside must still fit NAME_MAX
+
+
 def _file_name(value: Optional[str]) -> Optional[str]:
     if value is not None and (not value or value in (".", "..") or "/" in value or "\\" in value):
         raise ValueError(f"must be a plain file name without path separators, got {value!r}")
+    if value is not None and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"must not contain control characters (NUL, newline, ...), got {value!r}")
+    if value is not None and len(value) > _MAX_NAME:
+        raise ValueError(f"must be at most {_MAX_NAME} characters, got {len(value)}")
     return value
 
 
