@@ -149,7 +149,7 @@ def _registered_baseline(args: argparse.Namespace) -> tuple:
     """``(env, policy)`` for ``rlkit eval --env NAME --policy NAME``: any registered policy, no run directory."""
     import inspect
 
-    from rlkit.core import Env, Policy
+    from rlkit.core import Policy
     from rlkit.registry import get_registry, make
 
     if args.run_dir:
@@ -163,8 +163,6 @@ def _registered_baseline(args: argparse.Namespace) -> tuple:
         env = make("envs", args.env, num_envs=args.episodes)
     except (TypeError, ValueError) as err:
         raise _usage(f"--env {args.env}: cannot build it with num_envs={args.episodes}: {err}") from None
-    if not isinstance(env, Env):
-        raise _usage(f"--env {args.env}: the registry entry built a {type(env).__name__}, not an rlkit Env")
     factory = get_registry("policies").resolve(args.policy)
     kwargs = {"time_step_spec": env.time_step_spec(), "action_spec": env.action_spec()}
     try:
@@ -179,7 +177,7 @@ def _registered_baseline(args: argparse.Namespace) -> tuple:
                      "evaluate a trained policy with `rlkit eval RUN_DIR`") from None
     except ValueError as err:
         raise _usage(f"--policy {args.policy}: does not fit {args.env}: {err}") from None
-    if not isinstance(policy, Policy):
+    if not isinstance(policy, Policy):  # a factory (not a class) may build anything
         raise _usage(f"--policy {args.policy}: the registry entry built a {type(policy).__name__}, not an rlkit Policy")
     return env, policy
 

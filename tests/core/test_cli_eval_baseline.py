@@ -36,7 +36,7 @@ def test_random_policy_on_cartpole_is_measured_and_reproducible():
     (("--env", "CartPole-v1", "--policy", "greedy"), "--policy greedy: cannot be built from the env's specs alone"),
     (("--env", "CartPole-v1", "--policy", "nope"), "unknown policy 'nope'"),
     (("--env", "CartPole-v9", "--policy", "random"), "unknown env 'CartPole-v9'"),
-    (("--env", "CartPole-v1", "--policy", "collections:OrderedDict"), "not an rlkit Policy"),
+    (("--env", "CartPole-v1", "--policy", "collections:OrderedDict"), "not a subclass of rlkit.core.Policy"),
 ])
 def test_bad_baseline_requests_are_one_line_errors(args, message):
     result = rlkit(*args)

@@ -112,19 +112,39 @@ def test_entry_point_plugin_found_on_a_miss(plugin_path):
     assert entry.source == "rlkit_testplugin 1.0"
 
 
-def test_broken_plugin_warns_and_does_not_break_others(plugin_path):
+def test_broken_plugin_is_one_error_and_does_not_break_others(plugin_path):
     reg = Registry("env", "rlkit.envs")
-    with pytest.warns(PluginWarning, match="'Broken-v0'.*rlkit_missing_module"):
-        with pytest.raises(RegistryError, match="failed to load"):
-            reg.make("Broken-v0")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error")  # the error says it all: no raw Python warning besides it
+        with pytest.raises(RegistryError, match="'Broken-v0'.*rlkit_missing_module.*failed to load"):
+            reg.make("Broken-v0")
         assert reg.make("Plugin-v0").speed == 1
-    with pytest.warns(PluginWarning):
         assert "failed to load" in reg.check("Broken-v0")
+
+
+def test_entries_must_be_the_kind_they_are_registered_as():
+    reg = Registry("env", "rlkit.test_envs", "rlkit.core:Env")
+    reg.register("dict", dict)
+    reg.register("factory", lambda: {"not": "an env"})
+    with pytest.raises(RegistryError, match=r"'dict' is builtins.dict, not a subclass of rlkit.core.Env"):
+        reg.resolve("dict")
+    with pytest.raises(RegistryError, match=r"'factory' built a builtins.dict, not an rlkit.core.Env"):
+        reg.make("factory")
+    assert "not a subclass" in reg.check("dict")
 
 
 def test_prefix_handler():
     reg = Registry("widget", "rlkit.test_widgets")
     reg.register_prefix("w", lambda rest, **kw: (rest, kw))
     assert reg.make("w:thing", a=1) == ("thing", {"a": 1})
+
+
+def test_a_misspelled_entry_point_group_is_named(tmp_path, monkeypatch):
+    from rlkit.registry import unknown_groups
+
+    make_plugin_dist(tmp_path, entry_points={"rlkit.env": {"Typo-v0": "rlkit_testplugin:PluginEnv"}},
+                     module_source=PLUGIN_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    problems = unknown_groups()
+    assert any("entry-point group 'rlkit.env' is not one rlkit reads" in p and "did you mean 'rlkit.envs'" in p
+               for p in problems), problems
