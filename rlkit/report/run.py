@@ -61,24 +61,23 @@ def run_report_html(run_dir: Path) -> str:
     ])]
     if trial.get("error"):
         parts.append(f'<p class="bad">Error: {esc(trial["error"])}</p>')
-    plot = _returns_image(run_dir, evaluations, summary)
-    parts.append("<h2>Returns</h2>" + (f'<div class="grid2">{plot}</div>' if plot else "<p>No evaluations yet.</p>"))
+    plot = _returns_image(run_dir, evaluations, summary) or "<p>No evaluations yet.</p>"
+    rows = [(fmt(r["iteration"]), fmt(r["eval_return"]), fmt(r["eval_episode_length"], 1), fmt(r["env_steps"]),
+             fmt(r["wall_seconds"], 1)) for r in evaluations]
+    evals = table(("iteration", "average return", "average length", "env steps", "wall s"), rows, scroll=True)
+    parts.append(f'<h2>Returns and evaluations</h2><div class="grid2">{plot}{evals}</div>')
     videos = [video(run_dir / f"{name}.mp4", run_dir, caption) for name, caption in
               (("trained", "trained.mp4: the greedy policy"), ("random", "random.mp4: uniform random actions"))
               if (run_dir / f"{name}.mp4").is_file()]
     parts.append("<h2>Videos</h2>" + ('<div class="grid2">' + "".join(videos) + "</div>" if videos else
                                        "<p>No videos (run with video on, or record them with <code>rlkit video</code>).</p>"))
-    rows = [(fmt(r["iteration"]), fmt(r["eval_return"]), fmt(r["eval_episode_length"], 1), fmt(r["env_steps"]),
-             fmt(r["wall_seconds"], 1)) for r in evaluations]
-    parts.append("<h2>Evaluations</h2>" + table(("iteration", "average return", "average length", "env steps", "wall s"),
-                                                rows, scroll=len(rows) > 12))
     seconds = summary.get("seconds") or {}
-    if seconds:
-        parts.append("<h2>Timings</h2>" + table(("phase", "seconds"),
-                                                [(esc(k), fmt(seconds.get(k), 3)) for k in _PHASES if k in seconds]))
-    if config_text:
-        parts.append(f"<h2>Config</h2><details open><summary>config.yaml (resolved: every key)</summary>"
-                     f"<pre>{esc(config_text)}</pre></details>")
+    timings = table(("phase", "seconds"), [(esc(k), fmt(seconds.get(k), 3)) for k in _PHASES if k in seconds]) \
+        if seconds else "<p>No timings yet.</p>"
+    config = (f"<details open><summary>config.yaml (resolved: every key)</summary><pre>{esc(config_text)}</pre></details>"
+              if config_text else "<p>No config.yaml yet.</p>")
+    parts.append(f'<div class="grid2"><section><h2>Timings</h2>{timings}</section>'
+                 f'<section><h2>Config</h2>{config}</section></div>')
     subtitle = (f"{esc(summary.get('env', ''))} &middot; run directory <code>{esc(run_dir.name)}</code>"
                 f"{' &middot; backend ' + esc(summary['backend']) if summary.get('backend') else ''}")
     return page(f"rlkit run: {summary.get('env', run_dir.name)}", subtitle, "".join(parts))
