@@ -200,7 +200,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         if sweep_dir.exists() and any(sweep_dir.iterdir()):
             raise _usage(f"--out {sweep_dir}: exists and is not empty; choose another --out")
         spec.save(sweep_dir, base_text)
-    outcome = run_sweep(spec, sweep_dir, args.workers or os.cpu_count() or 1, video=not args.no_video,
+    from rlkit.sweep.executor import available_cores
+
+    outcome = run_sweep(spec, sweep_dir, args.workers or available_cores(), video=not args.no_video,
                         progress_stream=getattr(args, "terminal", None) or sys.stderr)
     written = _write_sweep_outputs(sweep_dir)
     summary = (f"sweep: {outcome.completed} completed, {outcome.failed} failed"

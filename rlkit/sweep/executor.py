@@ -21,12 +21,20 @@ from typing import Iterator
 
 from rlkit.sweep.worker import Task, TrialResult, worker_main
 
-__all__ = ["LocalExecutor", "default_threads"]
+__all__ = ["LocalExecutor", "default_threads", "available_cores"]
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask; ``os.cpu_count()`` where there is none)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def default_threads(num_workers: int, cores: int | None = None) -> int:
     """TensorFlow threads per worker so that ``workers x threads <= cores`` (at least 1)."""
-    cores = cores or os.cpu_count() or 1
+    cores = cores or available_cores()
     return max(1, cores // max(1, num_workers))
 
 

@@ -142,12 +142,40 @@ def test_killed_worker_then_resume_gives_the_same_sweep_json(uninterrupted, tmp_
     assert again.returncode == 0 and "4 of 4 trials already completed" in again.stdout
 
 
+def _on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run ``rlkit ARGS`` with stdout and stderr on a pseudo-terminal; its exit code and everything it showed."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "rlkit", *args], stdin=follower, stdout=follower, stderr=follower,
+                               env=_env(), close_fds=True)
+    os.close(follower)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    process.wait(timeout=240)
+    os.close(leader)
+    return process.returncode, output.decode(errors="replace")
+
+
 def test_a_trial_failing_at_run_time_is_recorded_and_the_rest_complete(tmp_path):
     out = tmp_path / "failing"
-    result = rlkit("sweep", "--grid", "env.kwargs={},{bogus: 1}", "--seeds", "0", *SMALL,
-                   "--set", "train.num_iterations=200", "--no-video", "--workers", "1", "--out", str(out))
-    assert result.returncode == 1, result.stderr
-    assert "some trials failed" in result.stderr
+    code, text = _on_a_terminal("sweep", "--grid", "env.kwargs={},{bogus: 1}", "--seeds", "0", *SMALL,
+                                "--set", "train.num_iterations=200", "--no-video", "--workers", "1", "--out", str(out))
+    assert code == 1, text
+    assert "some trials failed" in text
+    assert "2/2" in text and "trial" in text                    # the sweep's progress bar, on the terminal
+    assert "kwargs={bogus: 1} seed 0: failed: ConfigError: env: cannot build the env" in text.replace("\r", "")
     data = _sweep_json(out)
     assert data["trials"]["completed"] == 1 and data["trials"]["failed"] == 1
     failed = data["points"][1]["trials"][0]
