@@ -33,7 +33,7 @@ h1 { font-size: 24px; margin: 4px 0 2px; } h2 { font-size: 18px; margin: 28px 0 
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; align-items: start; }
 figure { margin: 0; } figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
 img.plot { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
-video { width: 100%; max-height: 360px; background: #000; border-radius: 6px; }
+video { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: 4px 8px; text-align: right; white-space: nowrap; }
 th { background: var(--bg2); position: sticky; top: 0; } th:first-child, td:first-child { text-align: left; }

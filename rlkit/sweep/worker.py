@@ -41,7 +41,10 @@ class Task:
 
 @dataclass
 class TrialResult:
-    """How a trial ended: ``completed``, ``interrupted`` (checkpoint written) or ``failed`` (with ``error``)."""
+    """How a trial ended: ``completed``, ``interrupted`` (checkpoint written) or ``failed`` (with ``error``).
+
+    ``seconds`` is the trial's wall time in its worker: loading its config, training, every output.
+    """
 
     status: str
     seconds: float
@@ -49,6 +52,8 @@ class TrialResult:
     traceback: str | None = None
     resumed: bool = False
     worker_pid: int | None = None
+    started_at: float | None = None    # Unix time the worker took the trial
+    finished_at: float | None = None   # Unix time it was done with it (trial.json written just after)
 
 
 def write_trial_file(run_dir: Path, result: TrialResult) -> None:
@@ -64,7 +69,7 @@ def _run_task(task: Task) -> TrialResult:
     from rlkit.train.config import load_config
     from rlkit.train.trainer import Trainer, TrainingInterrupted
 
-    began = time.perf_counter()
+    began, started_at = time.perf_counter(), time.time()
     run_dir = Path(task.run_dir)
     try:
         config = load_config(task.base, task.overrides)
@@ -79,6 +84,7 @@ def _run_task(task: Task) -> TrialResult:
         result = TrialResult("failed", time.perf_counter() - began, error=f"{type(err).__name__}: {message}",
                              traceback=traceback.format_exc())
     result.resumed, result.worker_pid = task.resume, os.getpid()
+    result.started_at, result.finished_at = started_at, time.time()
     write_trial_file(run_dir, result)
     return result
 
