@@ -187,7 +187,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         spec.validate()
     else:
         spec, base_text = SweepSpec.create(args.config, parse_seeds(args.seeds or "0-4"), parse_grid(args.grid),
-                                           args.overrides, Path("."))
+                                           args.overrides)
         configs = spec.validate()
         first = next(iter(configs.values()))
         if args.out:

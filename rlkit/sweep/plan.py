@@ -1,8 +1,9 @@
 """What a sweep runs: the grid points x seeds, each trial an ordinary run directory.
 
-    spec = SweepSpec.create("my.yaml", seeds=parse_seeds("0-4"), grid=parse_grid(["agent.learning_rate=1e-3,5e-4"]))
+    spec, text = SweepSpec.create("my.yaml", parse_seeds("0-4"), parse_grid(["agent.learning_rate=1e-3,5e-4"]), [])
     spec.trials()        # [Trial(point='learning_rate=0.001', seed=0, ...), ...] point-major
     spec.validate()      # every trial's config loaded and checked before anything runs (ConfigError)
+    spec.save(sweep_dir, text)   # base.yaml + sweep.yaml; SweepSpec.load(sweep_dir) reads them back
 
 The sweep directory keeps ``base.yaml`` (the config file as given), and ``sweep.yaml`` (seeds, grid,
 ``--set`` overrides), so ``rlkit sweep --resume DIR`` rebuilds exactly the same trials. A trial's
@@ -153,8 +154,8 @@ class SweepSpec:
 
     # -- the files in the sweep directory ----------------------------------------------------
     @classmethod
-    def create(cls, config_path: str | None, seeds: list[int], grid: dict[str, list[Any]], sets: list[str],
-               sweep_dir: Path) -> tuple["SweepSpec", str]:
+    def create(cls, config_path: str | None, seeds: list[int], grid: dict[str, list[Any]],
+               sets: list[str]) -> tuple["SweepSpec", str]:
         """The spec of a new sweep and the text of its config file (the embedded tutorial config for ``None``).
 
         Nothing is written: :meth:`save` writes ``base.yaml`` and ``sweep.yaml`` once every trial validated.

@@ -55,7 +55,7 @@ def make_sweep(sweep_dir: Path, video: bool = False) -> Path:
     from rlkit.sweep.worker import TrialResult, write_trial_file
 
     spec, text = SweepSpec.create(None, [0, 1, 2], parse_grid(["agent.learning_rate=1e-3,5e-4"]),
-                                  ["train.num_iterations=400"], sweep_dir)
+                                  ["train.num_iterations=400"])
     spec.save(sweep_dir, text)
     rng = np.random.default_rng(0)
     for trial in spec.trials():

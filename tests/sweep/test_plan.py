@@ -58,8 +58,7 @@ def test_validation_names_the_trial():
 
 
 def test_spec_round_trips_through_the_sweep_directory(tmp_path):
-    spec, text = SweepSpec.create(None, [0, 2], parse_grid(["agent.learning_rate=1e-3,5e-4"]), ["train.num_iterations=5"],
-                                  tmp_path)
+    spec, text = SweepSpec.create(None, [0, 2], parse_grid(["agent.learning_rate=1e-3,5e-4"]), ["train.num_iterations=5"])
     spec.save(tmp_path, text)
     loaded = SweepSpec.load(tmp_path)
     assert loaded.trials() == spec.trials() and loaded.base == tmp_path / "base.yaml"
