@@ -175,7 +175,8 @@ def test_a_trial_failing_at_run_time_is_recorded_and_the_rest_complete(tmp_path)
     assert code == 1, text
     assert "some trials failed" in text
     assert "2/2" in text and "trial" in text                    # the sweep's progress bar, on the terminal
-    assert "kwargs={bogus: 1} seed 0: failed: ConfigError: env: cannot build the env" in text.replace("\r", "")
+    shown = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text.replace("\r", ""))
+    assert "kwargs=_bogus_1_ seed 0: failed: ConfigError: env: cannot build the env" in shown
     data = _sweep_json(out)
     assert data["trials"]["completed"] == 1 and data["trials"]["failed"] == 1
     failed = data["points"][1]["trials"][0]
