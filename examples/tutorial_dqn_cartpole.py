@@ -148,8 +148,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(agent.collect_data_spec._fields)
 
     # ---- Data Collection ----------------------------------------------------------------------
-    # train_env is unbatched; batched() gives the buffer the [1, ...] rows it stores.
-    replay_observer = rlkit.drivers.batched(replay_buffer)
+    # train_env is unbatched; a batch-of-one buffer takes its rows as they are (TF-Agents' batch of one).
+    replay_observer = replay_buffer
     rlkit.drivers.collect_data(train_env, random_policy, replay_observer, initial_collect_steps)
     print(f"replay buffer: {replay_buffer.num_frames()} frames after {initial_collect_steps} random steps")
 

@@ -50,8 +50,6 @@ __all__ = [
     "register",
 ]
 
-# rlkit's envs are registered with gymnasium (string entry points: nothing heavy loads here),
-# so gymnasium.make("rlkit/CartPole-v1") works after `import rlkit`, and "rlkit:rlkit/CartPole-v1" without it.
-from rlkit.envs import register_gymnasium_envs as _register_gymnasium_envs  # noqa: E402
-
-_register_gymnasium_envs()
+# Importing rlkit.envs registers rlkit's envs with gymnasium (string entry points: nothing heavy loads
+# here), so gymnasium.make("rlkit/CartPole-v1") works after `import rlkit`, and "rlkit:rlkit/CartPole-v1" without it.
+import rlkit.envs as _envs  # noqa: E402,F401

@@ -6,6 +6,7 @@ subcommands that need them, so ``rlkit --help`` and ``rlkit list`` stay fast.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import warnings
@@ -17,6 +18,8 @@ from rlkit import _IMPORT_STARTED as _STARTED
 from rlkit._version import __version__
 
 EXIT_USAGE = 2
+EXIT_DIVERGED = 3  # training stopped on a NaN or inf loss
+EXIT_IO = 4  # a file could not be written or read (disk full, read-only, no permission)
 
 
 def _positive_int(text: str) -> int:
@@ -78,7 +81,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         config = load_config(args.config, args.overrides)
         run_dir = Path(args.out) if args.out else new_run_dir(config)
         check_new_run_dir(run_dir)
-    from rlkit.train.trainer import Trainer, TrainingInterrupted
+    from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingInterrupted
 
     trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
                       progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
@@ -87,6 +90,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except TrainingInterrupted as stop:
         print(str(stop), file=sys.stderr)
         return 130
+    except TrainingDiverged as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_DIVERGED
     seconds = summary["seconds"]
     print(f"done: {summary['iterations']} iterations, {summary['env_steps']} env steps; final average return "
           f"{summary['final_return']:.2f}, best {summary['best_return']:.2f} at iteration {summary['best_iteration']}; "
@@ -107,6 +113,10 @@ def _run_policy(run_dir: str) -> tuple:
     if not (path / "saved_model.pb").is_file():
         raise _usage(f"{run_dir}: no exported policy ({path} is missing); the run did not finish -- "
                      f"`rlkit train --resume {run_dir}` completes it")
+    from rlkit.fileio import verify_file_manifest
+
+    verify_file_manifest(path, f"remove {path} and {Path(run_dir) / 'summary.json'}, then `rlkit train --resume "
+                               f"{run_dir}` exports the policy again")
     from rlkit.agents import SavedModelPolicy
 
     return config, lambda env: SavedModelPolicy(env.time_step_spec(), env.action_spec(), path)
@@ -116,8 +126,11 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from rlkit.metrics import evaluate
     from rlkit.train.components import make_env
 
+    from rlkit.envs.check import check_env_outputs
+
     config, make_policy = _run_policy(args.run_dir)
     env = make_env(config, args.episodes, evaluation=True)
+    check_env_outputs(env, config.eval.env or config.env.name)
     result = evaluate(env, make_policy(env), args.episodes, seed=args.seed)
     print(f"average return over {args.episodes} episodes: {result.average_return:.2f} "
           f"(min {result.returns.min():g}, max {result.returns.max():g}; average length {result.average_length:.1f} steps)")
@@ -129,25 +142,24 @@ def _cmd_video(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rlkit.train.components import make_env
-    from rlkit.train.outputs import record_videos
+    from rlkit.train.outputs import record_videos, videos_possible
 
     config, make_policy = _run_policy(args.run_dir)
     if args.episodes is not None:
         config = dataclasses.replace(config, output=dataclasses.replace(config.output, video_episodes=args.episodes))
+    reasons: list[str] = []
+    if not videos_possible(config, reasons.append):  # an env that cannot draw: no render(), or no pygame
+        raise _usage(f"cannot render {config.env.name}: {reasons[0]}")
     policy = make_policy(make_env(config, None, evaluation=True))
-    try:
-        record_videos(config, policy, Path(args.run_dir), print,
-                      names=("trained", "random") if not args.trained_only else ("trained",))
-    except Exception as err:  # an env that cannot draw: no render(), or gymnasium without pygame
-        if not isinstance(err, (NotImplementedError, ImportError)) and type(err).__name__ != "DependencyNotInstalled":
-            raise
-        raise _usage(f"cannot render {config.env.name}: {' '.join(str(err).split())}") from None
+    record_videos(config, policy, Path(args.run_dir), print,
+                  names=("trained", "random") if not args.trained_only else ("trained",))
     return 0
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from rlkit.fileio import CorruptFileError
     from rlkit.train.recorder import read_metrics
     from rlkit.viz import plot_returns
 
@@ -164,7 +176,11 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     config = load_run_config(run_dir)
     threshold = None  # the env's "solved" return, as the trainer recorded it
     if (run_dir / "summary.json").is_file():
-        threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
+        try:
+            threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
+        except (ValueError, AttributeError):
+            raise CorruptFileError(f"{run_dir / 'summary.json'} is damaged (not rlkit's JSON summary); remove it and run "
+                                   f"`rlkit train --resume {run_dir}` to write it again") from None
     out = Path(args.out) if args.out else run_dir / "returns.png"
     plot_returns([r["iteration"] for r in rows], [r["eval_return"] for r in rows], out,
                  title=f"{config.env.name}: average return", reward_threshold=threshold)
@@ -335,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # TensorFlow's C++ start-up lines (no GPU found, oneDNN notice) are noise here; TF_CPP_MIN_LOG_LEVEL=0 shows them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.func in (_cmd_train, _cmd_eval, _cmd_video):
-        from rlkit.agents.tf_runtime import enable_xla_cache, quiet_tensorflow_logs
+        from rlkit.cli_runtime import enable_xla_cache, quiet_tensorflow_logs
 
         enable_xla_cache()  # before TensorFlow loads: later runs reuse the compiled training function
         with quiet_tensorflow_logs() as terminal:
@@ -344,16 +360,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _dispatch(args)
 
 
+_IO_FIXES = {
+    errno.ENOSPC: "the disk is full: free space or choose another --out",
+    errno.EDQUOT: "the disk quota is used up: free space or choose another --out",
+    errno.EROFS: "the file system is read-only: choose a writable --out",
+    errno.EACCES: "permission denied: choose a directory you can write (--out) or fix its permissions",
+    errno.EPERM: "operation not permitted: choose a directory you can write (--out) or fix its permissions",
+}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     from rlkit.backend import BackendError
+    from rlkit.envs.check import EnvCheckError
+    from rlkit.fileio import CorruptFileError
     from rlkit.registry import RegistryError
     from rlkit.train.config import ConfigError
 
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, _UsageError, BackendError, RegistryError) as err:
+    except (ConfigError, _UsageError, BackendError, RegistryError, CorruptFileError, EnvCheckError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as err:
+        if err.errno not in _IO_FIXES:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"error: {where}{err.strerror}; {_IO_FIXES[err.errno]} (a run's last checkpoint, if any, is intact: "
+              "rlkit train --resume RUN_DIR continues from it)", file=sys.stderr)
+        return EXIT_IO
     except KeyboardInterrupt:
         return 130
 

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file"]
+__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file", "CorruptFileError",
+           "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST"]
+
+FILE_MANIFEST = "rlkit_files.json"
+
+
+class CorruptFileError(ValueError):
+    """A file rlkit wrote earlier that cannot be read back (truncated, edited, from another program);
+    the message names the file and what to do."""
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
@@ -44,9 +53,11 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
             os.fsync(handle.fileno())
         os.replace(tmp_name, target)
         fsync_dir(target.parent)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
+        if isinstance(err, OSError) and err.filename is None and err.errno is not None:  # name the file
+            raise OSError(err.errno, err.strerror, str(target)) from err
         raise
 
 
@@ -61,3 +72,34 @@ def sha256_file(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
         for chunk in iter(lambda: handle.read(chunk_size), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def write_file_manifest(directory: str | os.PathLike) -> Path:
+    """Write ``directory/rlkit_files.json``: the size and SHA-256 of every file below ``directory``."""
+    root = Path(directory)
+    files = {str(p.relative_to(root)): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+             for p in sorted(root.rglob("*")) if p.is_file() and p.name != FILE_MANIFEST}
+    with atomic_write(root / FILE_MANIFEST, "w") as handle:
+        json.dump({"files": files}, handle, indent=1, sort_keys=True)
+    return root / FILE_MANIFEST
+
+
+def verify_file_manifest(directory: str | os.PathLike, fix: str) -> None:
+    """Check every file listed in ``directory/rlkit_files.json`` (a directory without one passes);
+    :class:`CorruptFileError` naming the first missing, truncated or changed file and ``fix``."""
+    root = Path(directory)
+    if not (root / FILE_MANIFEST).is_file():
+        return
+    try:
+        files = json.loads((root / FILE_MANIFEST).read_text())["files"]
+        entries = [(name, int(entry["bytes"]), str(entry["sha256"])) for name, entry in files.items()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise CorruptFileError(f"{root / FILE_MANIFEST} is damaged; {fix}") from None
+    for name, size, digest in entries:
+        path = root / name
+        if not path.is_file():
+            raise CorruptFileError(f"{path} is missing; {fix}")
+        if path.stat().st_size != size:
+            raise CorruptFileError(f"{path} is truncated or changed ({path.stat().st_size} of {size} bytes); {fix}")
+        if sha256_file(path) != digest:
+            raise CorruptFileError(f"{path} is corrupt (checksum mismatch); {fix}")

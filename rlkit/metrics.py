@@ -15,14 +15,14 @@ no pickle); ``set_state(state)`` restores it exactly.
 from __future__ import annotations
 
 import abc
-import operator
 from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
 from rlkit import nest
-from rlkit.core import Env, Policy
-from rlkit.types import StepType, Trajectory
+from rlkit.checks import check_count
+from rlkit.core import Env, Observer, Policy
+from rlkit.types import StepType, TimeStep, Trajectory
 
 __all__ = [
     "Metric",
@@ -32,19 +32,10 @@ __all__ = [
     "NumberOfEpisodes",
     "EnvironmentSteps",
     "EvalResult",
+    "EpisodeTally",
     "evaluate",
     "compute_avg_return",
 ]
-
-
-def _count(value: Any, name: str, minimum: int) -> int:
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}") from None
-    if number < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {number}")
-    return number
 
 
 def _rows(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,7 +53,7 @@ def _rows(trajectory: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-class Metric(abc.ABC):
+class Metric(Observer):
     """An observer with a ``result()``; ``reset()`` forgets everything seen."""
 
     def __init__(self, name: str) -> None:
@@ -70,12 +61,6 @@ class Metric(abc.ABC):
 
     @abc.abstractmethod
     def __call__(self, trajectory: Trajectory) -> None: ...
-
-    def observe_sequence(self, trajectories: Trajectory) -> None:
-        """Observe ``T`` consecutive trajectories at once: fields ``[T, N, ...]`` (``[T, ...]`` unbatched),
-        as ``T`` calls in time order would (metrics may do it faster)."""
-        for t in range(np.shape(trajectories.step_type)[0]):
-            self(nest.index(trajectories, t))
 
     @abc.abstractmethod
     def result(self) -> Any: ...
@@ -101,8 +86,8 @@ class StreamingMetric(Metric):
 
     def __init__(self, name: str, buffer_size: int = 10, batch_size: int | None = None) -> None:
         super().__init__(name)
-        self._buffer_size = _count(buffer_size, "buffer_size", 1)
-        self._configured_batch_size = None if batch_size is None else _count(batch_size, "batch_size", 1)
+        self._buffer_size = check_count(buffer_size, "buffer_size")
+        self._configured_batch_size = None if batch_size is None else check_count(batch_size, "batch_size")
         self.reset()
 
     @property
@@ -240,7 +225,7 @@ class _Counter(Metric):
         self._count = np.int64(0)
 
     def reset(self, value: int = 0) -> None:
-        self._count = np.int64(_count(value, "value", 0))
+        self._count = np.int64(check_count(value, "value", 0))
 
     def result(self) -> np.int64:
         return self._count
@@ -288,6 +273,54 @@ class EvalResult(NamedTuple):
     lengths: np.ndarray
 
 
+class EpisodeTally(Observer):
+    """Undiscounted returns and lengths of ``num_episodes`` episodes assigned to the envs of a batch.
+
+    Env ``i`` of ``N`` runs episodes ``i, i + N, i + 2N, ...`` (an unbatched env is ``N = 1``); steps
+    after an env's last assigned episode are ignored. ``until`` is the matching driver stop rule: it
+    ends the run on the step where the last assigned episode completes.
+    """
+
+    def __init__(self, num_episodes: int, batch_size: int | None) -> None:
+        self.num_episodes = check_count(num_episodes, "num_episodes")
+        n = 1 if batch_size is None else batch_size
+        self.returns = np.zeros(self.num_episodes, np.float64)
+        self.lengths = np.zeros(self.num_episodes, np.float64)
+        self._episode_of = np.arange(n, dtype=np.int64)  # the episode each env is running (>= num_episodes: done)
+        self._running_return = np.zeros(n, np.float64)
+        self._running_length = np.zeros(n, np.float64)
+        self._needed = np.array([len(range(i, self.num_episodes, n)) for i in range(n)], np.int64)
+        self._completed = np.zeros(n, np.int64)
+
+    @property
+    def done(self) -> bool:
+        return bool(np.all(self._episode_of >= self.num_episodes))
+
+    def until(self, time_step: TimeStep, next_time_step: TimeStep) -> bool:
+        self._completed += np.atleast_1d(np.asarray(next_time_step.step_type)) == StepType.LAST
+        return bool(np.all(self._completed >= self._needed))
+
+    def __call__(self, trajectory: Trajectory) -> None:
+        self.observe_sequence(nest.map_structure(lambda leaf: np.asarray(leaf)[None], trajectory))
+
+    def observe_sequence(self, trajectories: Trajectory) -> None:
+        step_type = np.asarray(trajectories.step_type)
+        shape = (step_type.shape[0], -1)
+        step_type = step_type.reshape(shape)
+        next_step_type = np.asarray(trajectories.next_step_type).reshape(shape)
+        reward = np.asarray(trajectories.reward, np.float64).reshape(shape)
+        for t in range(step_type.shape[0]):
+            running = (self._episode_of < self.num_episodes) & (step_type[t] != StepType.LAST)
+            self._running_return += np.where(running, reward[t], 0.0)
+            self._running_length += running
+            finished = np.flatnonzero(running & (next_step_type[t] == StepType.LAST))
+            self.returns[self._episode_of[finished]] = self._running_return[finished]
+            self.lengths[self._episode_of[finished]] = self._running_length[finished]
+            self._running_return[finished] = 0.0
+            self._running_length[finished] = 0.0
+            self._episode_of[finished] += len(self._episode_of)
+
+
 def evaluate(env: Env, policy: Policy, num_episodes: int = 10, seed: int | None = None) -> EvalResult:
     """Run ``num_episodes`` episodes of ``policy`` and return their undiscounted returns and lengths.
 
@@ -297,43 +330,19 @@ def evaluate(env: Env, policy: Policy, num_episodes: int = 10, seed: int | None 
     up front -- env ``i`` runs episodes ``i, i + N, i + 2N, ...`` -- and each env's later episodes
     follow on by autoreset. Assigning episodes (rather than keeping the first ``num_episodes`` to
     finish) does not bias the mean toward short episodes. Returns are summed in float64; lengths
-    count env steps (boundary steps excluded).
+    count env steps (boundary steps excluded). Both are an :class:`EpisodeTally` fed by a driver.
     """
-    num_episodes = _count(num_episodes, "num_episodes", 1)
-    returns = np.zeros(num_episodes, np.float64)
-    lengths = np.zeros(num_episodes, np.float64)
+    from rlkit.drivers import BlockDriver, EpisodeDriver
+
+    tally = EpisodeTally(num_episodes, env.batch_size)
     if env.batch_size is None:
-        for episode in range(num_episodes):
-            time_step = env.reset(seed=seed if episode == 0 else None)
-            policy_state = policy.get_initial_state(None)
-            while not time_step.is_last():
-                policy_step = policy.action(time_step, policy_state)
-                time_step = env.step(policy_step.action)
-                policy_state = policy_step.state
-                returns[episode] += float(time_step.reward)
-                lengths[episode] += 1
+        driver = EpisodeDriver(env, policy, [tally], num_episodes=1)
+        for episode in range(tally.num_episodes):
+            driver.run(env.reset(seed=seed if episode == 0 else None), policy.get_initial_state(None))
     else:
-        n = env.batch_size
-        episode_of = np.arange(n, dtype=np.int64)  # the episode each env is running (>= num_episodes: done)
-        running_return = np.zeros(n, np.float64)
-        running_length = np.zeros(n, np.float64)
-        time_step = env.reset(seed=seed)
-        policy_state = policy.get_initial_state(n)
-        while np.any(episode_of < num_episodes):
-            was_last = np.asarray(time_step.step_type) == StepType.LAST
-            policy_step = policy.action(time_step, policy_state)
-            time_step = env.step(policy_step.action)
-            policy_state = policy_step.state
-            running = (episode_of < num_episodes) & ~was_last
-            running_return += np.where(running, np.asarray(time_step.reward, np.float64), 0.0)
-            running_length += running
-            finished = np.flatnonzero(running & (np.asarray(time_step.step_type) == StepType.LAST))
-            returns[episode_of[finished]] = running_return[finished]
-            lengths[episode_of[finished]] = running_length[finished]
-            running_return[finished] = 0.0
-            running_length[finished] = 0.0
-            episode_of[finished] += n
-    return EvalResult(float(returns.mean()), float(lengths.mean()), returns, lengths)
+        BlockDriver(env, policy, [tally], num_steps=None, until=tally.until).run(
+            env.reset(seed=seed), policy.get_initial_state(env.batch_size))
+    return EvalResult(float(tally.returns.mean()), float(tally.lengths.mean()), tally.returns, tally.lengths)
 
 
 def compute_avg_return(env: Env, policy: Policy, num_episodes: int = 10, seed: int | None = None) -> float:

@@ -16,6 +16,8 @@ __all__ = [
     "PolicyStep",
     "Trajectory",
     "LossInfo",
+    "TDLossInfo",
+    "TrainBlockInfo",
     "BufferInfo",
     "restart",
     "transition",
@@ -108,6 +110,30 @@ class LossInfo(NamedTuple):
 
     loss: Any
     extra: Any = ()
+
+
+class TDLossInfo(NamedTuple):
+    """``LossInfo.extra`` of an agent's ``train`` when it computes TD errors (TF-Agents' ``DqnLossInfo``).
+
+    Attributes:
+      td_loss: float32 ``[B]``: each sample's weighted element-wise loss.
+      td_error: float32 ``[B]``: ``td_target - Q(s, a)`` (masked); prioritized replay uses ``|td_error|``.
+    """
+
+    td_loss: Any
+    td_error: Any
+
+
+class TrainBlockInfo(NamedTuple):
+    """``LossInfo.extra`` of ``Agent.train_block`` over ``K`` batches.
+
+    Attributes:
+      losses: float32 ``[K]``: the loss of each training step.
+      td_error: float32 ``[K, B]``, or ``None`` when the agent reports no TD errors.
+    """
+
+    losses: Any
+    td_error: Any = None
 
 
 class BufferInfo(NamedTuple):

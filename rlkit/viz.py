@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, NamedTuple, Sequence
 
 import numpy as np
 
+from rlkit.core import Observer
 from rlkit.types import StepType
 
 __all__ = ["plot_returns", "write_video", "record_episodes", "RecordResult"]
@@ -132,6 +133,20 @@ class RecordResult(NamedTuple):
     returns: list[float]
 
 
+class _EpisodeReturn(Observer):
+    """Sums the reward of env ``env_index`` of a batch (``None``: an unbatched env)."""
+
+    def __init__(self, env_index: int | None) -> None:
+        self.env_index = env_index
+        self.value = 0.0
+
+    def pick(self, value: Any) -> Any:
+        return value if self.env_index is None else np.asarray(value)[self.env_index]
+
+    def __call__(self, trajectory: Any) -> None:
+        self.value += float(self.pick(trajectory.reward))
+
+
 def record_episodes(
     env: Any,
     policy: Any,
@@ -154,25 +169,23 @@ def record_episodes(
     batch_size = env.batch_size
     if batch_size is not None and not 0 <= env_index < batch_size:
         raise ValueError(f"env_index {env_index} is out of range for a batch of {batch_size} envs")
-    returns: list[float] = []
+    from rlkit.drivers import BlockDriver
 
-    def pick(value: Any) -> Any:
-        return value if batch_size is None else np.asarray(value)[env_index]
+    returns: list[float] = []
+    episode_return = _EpisodeReturn(env_index if batch_size is not None else None)
+    driver = BlockDriver(env, policy, [episode_return], num_steps=1)  # one step per run: a frame after each
 
     def frames() -> Iterator[np.ndarray]:
         for _ in range(num_episodes):
             time_step = env.reset()
             policy_state = policy.get_initial_state(batch_size)
+            episode_return.value, steps = 0.0, 0
             yield env.render(env_index)
-            episode_return, steps = 0.0, 0
-            while pick(time_step.step_type) != StepType.LAST and (max_steps is None or steps < max_steps):
-                policy_step = policy.action(time_step, policy_state)
-                time_step = env.step(policy_step.action)
-                policy_state = policy_step.state
-                episode_return += float(pick(time_step.reward))
+            while episode_return.pick(time_step.step_type) != StepType.LAST and (max_steps is None or steps < max_steps):
+                time_step, policy_state = driver.run(time_step, policy_state)
                 steps += 1
                 yield env.render(env_index)
-            returns.append(episode_return)
+            returns.append(episode_return.value)
 
     num_frames = write_video(frames(), path, fps=fps)
     return RecordResult(num_frames, returns)

@@ -10,7 +10,7 @@ from typing import Any
 _EXPORTS = {
     "DqnAgent": "rlkit.agents.dqn",
     "DqnConfig": "rlkit.agents.dqn.config",
-    "configure_tensorflow": "rlkit.agents.tf_runtime",
+    "configure_tensorflow": "rlkit.networks.tf_runtime",
     "SavedModelPolicy": "rlkit.agents.saved_policy",
 }
 

@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from rlkit.core import Policy
+from rlkit.fileio import CorruptFileError
 from rlkit.types import PolicyStep, TimeStep
 
 __all__ = ["SavedModelPolicy"]
@@ -23,8 +24,14 @@ class SavedModelPolicy(Policy):
         super().__init__(time_step_spec, action_spec)
         if not os.path.isfile(os.path.join(os.fspath(path), "saved_model.pb")):
             raise FileNotFoundError(f"no exported policy at {os.fspath(path)!r} (expected a SavedModel with saved_model.pb)")
-        self._module = tf.saved_model.load(os.fspath(path))
-        self._serve = self._module.signatures["serving_default"]
+        try:
+            self._module = tf.saved_model.load(os.fspath(path))
+            self._serve = self._module.signatures["serving_default"]
+        except (tf.errors.OpError, ValueError, KeyError, OSError) as err:  # a damaged or foreign SavedModel
+            first = " ".join(str(err).split())[:200]
+            raise CorruptFileError(f"the exported policy at {os.fspath(path)!r} cannot be loaded ({type(err).__name__}: "
+                                   f"{first}); export it again with `rlkit train --resume RUN_DIR` after removing "
+                                   "policy/ and summary.json") from None
         self._observation_rank = len(time_step_spec.observation.shape)
 
     def _action(self, time_step: TimeStep, policy_state: Any) -> PolicyStep:

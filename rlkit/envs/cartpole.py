@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlkit import backend as _backend
+from rlkit.checks import check_count
 from rlkit.core import Env
 from rlkit.envs.render import cartpole_frame
 from rlkit.kernels import cartpole as _kernel
@@ -34,18 +35,6 @@ def _constant(value: float, dtype: Any) -> np.ndarray:
 _STEP_TYPES = tuple(_constant(v, STEP_TYPE_DTYPE) for v in (StepType.FIRST, StepType.MID, StepType.LAST, StepType.LAST))
 _REWARDS = tuple(_constant(v, REWARD_DTYPE) for v in (0.0, 1.0, 1.0, 1.0))
 _DISCOUNTS = tuple(_constant(v, DISCOUNT_DTYPE) for v in (1.0, 1.0, 0.0, 1.0))
-
-
-def _check_positive_int(name: str, value: Any, allow_none: bool) -> int | None:
-    if value is None and allow_none:
-        return None
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int{' or None' if allow_none else ''}, got {value!r}") from None
-    if number < 1:
-        raise ValueError(f"{name} must be >= 1, got {number}")
-    return number
 
 
 def check_seed(seed: Any) -> int:
@@ -101,8 +90,8 @@ class CartPole(Env):
         seed: int | None = None,
         backend: str | None = None,
     ) -> None:
-        self._num_envs = _check_positive_int("num_envs", num_envs, allow_none=True)
-        self._max_episode_steps = _check_positive_int("max_episode_steps", max_episode_steps, allow_none=True)
+        self._num_envs = check_count(num_envs, "num_envs", allow_none=True)
+        self._max_episode_steps = check_count(max_episode_steps, "max_episode_steps", allow_none=True)
         self._reward_threshold = None if reward_threshold is None else float(reward_threshold)
         self._seed = None if seed is None else check_seed(seed)
         self._backend = backend or _backend.default()
@@ -164,33 +153,26 @@ class CartPole(Env):
         self._sim.reset()
         return self._time_step()
 
-    def step(self, action: Any) -> TimeStep:
-        """Apply ``action`` (int 0/1, or int64 ``[N]``); ``ValueError`` naming the action spec if invalid."""
-        if self._current_time_step is None:
-            raise RuntimeError("CartPole.step() called before reset(): call env.reset() first")
+    def _checked_action(self, action: Any) -> Any:
+        """Known-good actions (a Python/NumPy int 0 or 1 unbatched; C-contiguous int64 ``[N]``
+        batched) pass as they are, the kernels range-check them; anything else takes the
+        generic check, which raises the ``ValueError`` naming the spec."""
         if self._num_envs is None:
             kind = type(action)
-            if kind is int or kind is np.int64:
-                code = self._sim.step_one(action) if -1 < action < 2 else -1
-            else:
-                code = -1
-            if code < 0:
-                code = self._sim.step_one(int(self.validate_action(action)))
-            self._current_time_step = TimeStep(_STEP_TYPES[code], _REWARDS[code], _DISCOUNTS[code], self._obs_row.copy())
-            return self._current_time_step
-        if (type(action) is not np.ndarray or action.dtype != np.int64 or action.shape != self._action_shape
-                or not action.flags.c_contiguous):
-            action = np.ascontiguousarray(self.validate_action(action))
-        if self._sim.step(action) >= 0:
-            self.validate_action(action)  # raises the ValueError naming the spec
-        self._current_time_step = self._time_step()
-        return self._current_time_step
+            if (kind is int or kind is np.int64) and -1 < action < 2:
+                return action
+            return int(self.validate_action(action))
+        if (type(action) is np.ndarray and action.dtype == np.int64 and action.shape == self._action_shape
+                and action.flags.c_contiguous):
+            return action
+        return np.ascontiguousarray(self.validate_action(action))
 
     def _step(self, action: Any) -> TimeStep:
         if self._num_envs is None:
-            code = self._sim.step_one(int(action))
+            code = self._sim.step_one(action)
             return TimeStep(_STEP_TYPES[code], _REWARDS[code], _DISCOUNTS[code], self._obs_row.copy())
-        self._sim.step(np.ascontiguousarray(action, np.int64))
+        if self._sim.step(action) >= 0:  # an action out of range: nothing was stepped
+            self.validate_action(action)  # raises the ValueError naming the spec
         return self._time_step()
 
     def _time_step(self) -> TimeStep:
@@ -200,12 +182,12 @@ class CartPole(Env):
         return TimeStep(sim.step_type.copy(), sim.reward.copy(), sim.discount.copy(), sim.obs.copy())
 
     # -- state, rollouts, rendering -----------------------------------------------------------
-    def get_state(self) -> np.ndarray:
+    def physical_state(self) -> np.ndarray:
         """A copy of the physical state, float64 ``[N, 4]`` (``[4]`` unbatched): x, x_dot, theta, theta_dot."""
         state = self._sim.state.copy()
         return state[0] if self._num_envs is None else state
 
-    def set_state(self, states: Any) -> None:
+    def set_physical_state(self, states: Any) -> None:
         """Overwrite the physical state with ``states`` (float64 ``[N, 4]``, ``[4]`` unbatched).
 
         The next ``step`` integrates from it. Episode clocks and RNG streams are unchanged, and so
@@ -214,22 +196,23 @@ class CartPole(Env):
         shape = (4,) if self._num_envs is None else (self._sim.num_envs, 4)
         array = np.asarray(states, dtype=np.float64)
         if array.shape != shape:
-            raise ValueError(f"set_state expects float64 states of shape {shape} (x, x_dot, theta, theta_dot), got {array.shape}")
+            raise ValueError(f"set_physical_state expects float64 states of shape {shape} (x, x_dot, theta, theta_dot), got {array.shape}")
         if not np.all(np.isfinite(array)):
-            raise ValueError("set_state expects finite states, got NaN or inf")
+            raise ValueError("set_physical_state expects finite states, got NaN or inf")
         self._sim.set_state(array.reshape(self._sim.num_envs, 4))
 
     _SNAPSHOT_ARRAYS = ("state", "elapsed", "done", "rng", "obs", "reward", "discount", "step_type")
 
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """Physical states, episode clocks, RNG streams and the latest outputs (see ``Env.snapshot``)."""
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Physical states, episode clocks, RNG streams and the latest outputs (see ``Env.get_state``)."""
         self._check_open()
         arrays = {name: np.array(getattr(self._sim, name)) for name in self._SNAPSHOT_ARRAYS}
         arrays["started"] = np.array([self._seeded, self._current_time_step is not None], np.bool_)
         return arrays
 
-    def restore(self, snapshot: Any) -> None:
-        """Continue exactly where :meth:`snapshot` was taken (same ``num_envs`` and time limit)."""
+    def set_state(self, state: Any) -> None:
+        """Continue exactly where :meth:`get_state` was taken (same ``num_envs`` and time limit)."""
+        snapshot = state
         self._check_open()
         missing = [name for name in (*self._SNAPSHOT_ARRAYS, "started") if name not in snapshot]
         if missing:

@@ -16,9 +16,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies.base import discrete_action_info
 from rlkit.policies.q_mirror import MIRROR_ACTIVATIONS, QValueMirror
 from rlkit.specs import ArraySpec
+
+apply_default_threads()  # before any TensorFlow op: one thread is fastest for these networks
 
 __all__ = ["QNetwork"]
 

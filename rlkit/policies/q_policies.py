@@ -109,6 +109,10 @@ class _ScheduledPolicy(_QPolicy):
     def step(self) -> int:
         return self._step
 
+    def diagnostics(self) -> dict[str, float]:
+        """``{"epsilon": ...}`` or ``{"temperature": ...}`` at the current step."""
+        return {self._parameter: self._value}
+
     def get_state(self) -> dict:
         return {**super().get_state(), "step": self._step}
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rlkit import backend as _backend
+from rlkit.checks import check_count
 from rlkit.core import ReplayBuffer
 from rlkit.fileio import atomic_write
 from rlkit.types import BufferInfo, StepType, Trajectory
@@ -46,12 +47,6 @@ def _seed_state(seed: int | None) -> np.ndarray:
     return np.random.SeedSequence(None if seed is None else int(seed)).generate_state(1, np.uint64)
 
 
-def _check_positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 class OutputArena:
     """Output arrays for ``size`` future samples of shape ``[B, T]``, allocated at once.
 
@@ -75,11 +70,10 @@ class RecordReplayBuffer(ReplayBuffer):
 
     def __init__(self, data_spec: Trajectory, batch_size: int = 1, max_length: int = 100_000,
                  seed: int | None = None, backend: str | None = None) -> None:
-        batch_size = _check_positive_int("batch_size", batch_size)
-        max_length = _check_positive_int("max_length", max_length)
+        batch_size = check_count(batch_size, "batch_size")
+        max_length = check_count(max_length, "max_length")
         self._layout = RecordLayout(data_spec)
-        super().__init__(data_spec, batch_size * max_length)
-        self._batch_size = batch_size
+        super().__init__(data_spec, batch_size * max_length, batch_size)
         self._max_length = max_length
         self._records = np.zeros((batch_size, max_length), self._layout.dtype)
         self._columns = [self._records[name] for name in self._layout.names]
@@ -95,11 +89,6 @@ class RecordReplayBuffer(ReplayBuffer):
                              self._layout.step_type_offset)
 
     # -- properties ------------------------------------------------------------------------------
-    @property
-    def batch_size(self) -> int:
-        """Parallel envs whose rows each ``add_batch`` appends."""
-        return self._batch_size
-
     @property
     def max_length(self) -> int:
         """Rows kept per env (FIFO)."""
@@ -133,11 +122,8 @@ class RecordReplayBuffer(ReplayBuffer):
         self._count += 1
         self._after_add(np.array([pos], np.int64))
 
-    def add_sequence(self, items: Trajectory) -> None:
-        """``T`` rows per env in one call: fields ``[T, batch_size, ...]`` (time-major, as collected).
-
-        Validated once and written with one copy per field; the same as ``T`` ``add_batch`` calls.
-        """
+    def _add_sequence(self, items: Trajectory) -> None:
+        """``T`` rows per env validated once and written with one copy per field."""
         step_type = np.asarray(getattr(items, "step_type", None))
         if not isinstance(items, Trajectory) or step_type.ndim < 1:
             self._layout.validate(items, self._batch_size, 0)  # raises the message naming the layout
@@ -174,8 +160,8 @@ class RecordReplayBuffer(ReplayBuffer):
     def _sample(self, sample_batch_size: int, num_steps: int, rng: np.random.Generator | None
                 ) -> tuple[Trajectory, BufferInfo]:
         if type(sample_batch_size) is not int or type(num_steps) is not int or sample_batch_size < 1 or num_steps < 1:
-            _check_positive_int("sample_batch_size", sample_batch_size)
-            _check_positive_int("num_steps", num_steps)
+            check_count(sample_batch_size, "sample_batch_size")
+            check_count(num_steps, "num_steps")
             sample_batch_size, num_steps = int(sample_batch_size), int(num_steps)
         out = np.empty((sample_batch_size, num_steps), self._layout.dtype)
         ids = np.empty(sample_batch_size, np.int64)
@@ -183,16 +169,12 @@ class RecordReplayBuffer(ReplayBuffer):
         self._draw(out, ids, info, num_steps, 1, rng)
         return self._layout.to_trajectory(out), BufferInfo(ids, info[0], info[1])
 
-    def sample_block(self, num_blocks: int, sample_batch_size: int, num_steps: int = 2,
-                     rng: np.random.Generator | None = None) -> tuple[Trajectory, BufferInfo]:
-        """``num_blocks`` batches in one kernel call: fields ``[K, B, num_steps, ...]``, info fields ``[K, B]``.
-
-        Equivalent to ``K`` calls of ``sample`` (the batches are independent draws), for trainers that
-        run ``K`` gradient steps per call.
-        """
-        num_blocks = _check_positive_int("num_blocks", num_blocks)
-        sample_batch_size = _check_positive_int("sample_batch_size", sample_batch_size)
-        num_steps = _check_positive_int("num_steps", num_steps)
+    def _sample_block(self, num_blocks: int, sample_batch_size: int, num_steps: int,
+                      rng: np.random.Generator | None) -> tuple[Trajectory, BufferInfo]:
+        """``num_blocks`` batches in one kernel call (independent draws, as ``K`` ``sample`` calls)."""
+        num_blocks = check_count(num_blocks, "num_blocks")
+        sample_batch_size = check_count(sample_batch_size, "sample_batch_size")
+        num_steps = check_count(num_steps, "num_steps")
         out = np.empty((num_blocks, sample_batch_size, num_steps), self._layout.dtype)
         ids = np.empty((num_blocks, sample_batch_size), np.int64)
         info = np.empty((2, num_blocks, sample_batch_size), np.float32)
@@ -238,8 +220,9 @@ class RecordReplayBuffer(ReplayBuffer):
         """Hook: ``(json header entries, arrays)`` a subclass adds to a saved file."""
         return {}, {}
 
-    def _restore_extra(self, header: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
-        """Hook: restore what ``_extra_state`` saved (already validated against ``header``)."""
+    def _restore_extra(self, header: dict, arrays: dict[str, np.ndarray], where: str) -> None:
+        """Hook: restore what ``_extra_state`` saved (validated against ``header`` first); ``where``
+        names the source in error messages."""
 
     def _header(self) -> dict:
         return {
@@ -253,45 +236,45 @@ class RecordReplayBuffer(ReplayBuffer):
             "count": self._count,
         }
 
-    def save(self, path: str | Path) -> None:
-        """Write the full state (storage, counters, RNG state, subclass state) to ``path`` atomically.
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Storage, counters, RNG state and subclass state: a JSON ``header`` (uint8) and raw arrays.
 
-        The file is an uncompressed ``.npz`` (no pickle) holding a JSON header (format version, buffer
-        kind and sizes, data spec signature, counters) and the raw arrays; ``path`` is used as given.
-        """
+        The arrays are views of the live storage: copy them (or write them out) before adding more."""
         header, extra = self._extra_state()
         header = {**self._header(), **header}
-        arrays = {
+        return {
             "header": np.frombuffer(json.dumps(header).encode(), np.uint8),
             "records": self._records.reshape(-1).view(np.uint8),
             "rng_state": self._rng_state,
             **extra,
         }
-        with atomic_write(path, "wb") as handle:
-            np.savez(handle, **arrays)
 
-    def load(self, path: str | Path) -> None:
-        """Restore in place the state ``save`` wrote to ``path`` (a buffer of the same kind, sizes and spec).
+    def set_state(self, state: Any, where: str = "replay buffer state") -> None:
+        """Restore in place a :meth:`get_state` of a buffer of the same kind, sizes and spec.
 
-        Raises ``ReplayBufferFileError`` (a ``ValueError``) naming the file on a truncated, corrupt or
-        mismatched file; the buffer is unchanged then.
-        """
-        path = Path(path)
-        header, arrays = self._read(path)
+        Raises ``ReplayBufferFileError`` (a ``ValueError``) naming ``where`` on a corrupt or mismatched
+        state; the buffer is unchanged then."""
+        arrays = dict(state)
+        try:
+            header = json.loads(np.asarray(arrays.pop("header"), np.uint8).tobytes().decode())
+        except (KeyError, ValueError, UnicodeDecodeError) as err:
+            raise ReplayBufferFileError(f"{where} has no readable header ({err}); it is truncated or corrupt") from None
+        if not isinstance(header, dict) or header.get("format") != FILE_FORMAT:
+            raise ReplayBufferFileError(f"{where} is not rlkit replay buffer state (no {FILE_FORMAT} header)")
         expected = self._header()
         for key in ("format", "version", "kind", "batch_size", "max_length", "record_size", "spec"):
             if header.get(key) != expected[key]:
                 raise ReplayBufferFileError(
-                    f"replay buffer file {str(path)!r} does not match this buffer: {key} is "
-                    f"{header.get(key)!r} in the file but {expected[key]!r} here; load it into a "
+                    f"{where} does not match this buffer: {key} is "
+                    f"{header.get(key)!r} there but {expected[key]!r} here; load it into a "
                     f"{header.get('kind', 'buffer')} built with the same data_spec, batch_size and max_length"
                 )
         count = header.get("count")
         if not isinstance(count, int) or count < 0:
-            raise ReplayBufferFileError(f"replay buffer file {str(path)!r} is corrupt: bad count {count!r}")
-        self._check_array(path, arrays, "records", np.uint8, (self._records.nbytes,))
-        self._check_array(path, arrays, "rng_state", np.uint64, (1,))
-        self._restore_extra(header, arrays, path)  # validates before anything changes here
+            raise ReplayBufferFileError(f"{where} is corrupt: bad count {count!r}")
+        self._check_array(where, arrays, "records", np.uint8, (self._records.nbytes,))
+        self._check_array(where, arrays, "rng_state", np.uint64, (1,))
+        self._restore_extra(header, arrays, where)  # validates before anything changes here
         self._records.reshape(-1).view(np.uint8)[:] = arrays["records"]
         self._rng_state[:] = arrays["rng_state"]
         self._count = count
@@ -299,27 +282,38 @@ class RecordReplayBuffer(ReplayBuffer):
         order = (count - stored + np.arange(stored)) % self._max_length
         self._num_last = int(np.count_nonzero(self._step_types[:, order] == _LAST))
 
+    def save(self, path: str | Path) -> None:
+        """Write :meth:`get_state` to ``path`` atomically: an uncompressed ``.npz`` (no pickle) holding
+        the JSON header (format version, buffer kind and sizes, data spec signature, counters) and
+        the raw arrays; ``path`` is used as given."""
+        with atomic_write(path, "wb") as handle:
+            np.savez(handle, **self.get_state())
+
+    def load(self, path: str | Path) -> None:
+        """Restore in place the state ``save`` wrote to ``path`` (a buffer of the same kind, sizes and spec).
+
+        Raises ``ReplayBufferFileError`` (a ``ValueError``) naming the file on a truncated, corrupt or
+        mismatched file; the buffer is unchanged then.
+        """
+        self.set_state(self._read(Path(path)), where=f"replay buffer file {str(path)!r}")
+
     @staticmethod
-    def _check_array(path: Path, arrays: dict, name: str, dtype: Any, shape: tuple) -> None:
+    def _check_array(where: str, arrays: dict, name: str, dtype: Any, shape: tuple) -> None:
         array = arrays.get(name)
         if array is None or array.dtype != dtype or array.shape != shape:
             got = "missing" if array is None else f"{array.dtype}{list(array.shape)}"
             raise ReplayBufferFileError(
-                f"replay buffer file {str(path)!r} is corrupt: array {name!r} should be "
+                f"{where} is corrupt: array {name!r} should be "
                 f"{np.dtype(dtype)}{list(shape)}, got {got}; save the buffer again"
             )
 
     @staticmethod
-    def _read(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    def _read(path: Path) -> dict[str, np.ndarray]:
         fix = "it is truncated or corrupt; restore it from an older checkpoint or save the buffer again"
         try:
             with np.load(path, allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            header = json.loads(arrays.pop("header").tobytes().decode())
+                return {name: archive[name] for name in archive.files}
         except FileNotFoundError:
             raise ReplayBufferFileError(f"replay buffer file {str(path)!r} does not exist; check the path") from None
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
             raise ReplayBufferFileError(f"cannot read replay buffer file {str(path)!r} ({err}): {fix}") from None
-        if not isinstance(header, dict) or header.get("format") != FILE_FORMAT:
-            raise ReplayBufferFileError(f"{str(path)!r} is not an rlkit replay buffer file (no {FILE_FORMAT} header)")
-        return header, arrays

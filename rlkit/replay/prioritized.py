@@ -8,6 +8,7 @@ from typing import Any, Callable
 import numpy as np
 
 from rlkit import backend as _backend
+from rlkit.core import PrioritizedReplay
 from rlkit.replay.base import MAX_ROUNDS, RecordReplayBuffer, ReplayBufferFileError
 from rlkit.types import StepType, Trajectory
 
@@ -21,7 +22,7 @@ def _check_fraction(name: str, value: float) -> float:
     return float(value)
 
 
-class PrioritizedReplayBuffer(RecordReplayBuffer):
+class PrioritizedReplayBuffer(RecordReplayBuffer, PrioritizedReplay):
     """A replay buffer that samples a window with probability proportional to its first row's priority.
 
     ``P(i) = p_i**alpha / sum_k p_k**alpha`` over the valid windows, where ``p_i`` is the priority
@@ -161,14 +162,14 @@ class PrioritizedReplayBuffer(RecordReplayBuffer):
                   "alpha": self._alpha, "epsilon": self._epsilon}
         return header, {"tree": self._tree}
 
-    def _restore_extra(self, header: dict, arrays: dict[str, np.ndarray], path: Path) -> None:
-        self._check_array(path, arrays, "tree", np.float64, self._tree.shape)
+    def _restore_extra(self, header: dict, arrays: dict[str, np.ndarray], where: str) -> None:
+        self._check_array(where, arrays, "tree", np.float64, self._tree.shape)
         max_priority, steps = header.get("max_priority"), header.get("sample_steps")
         if not isinstance(max_priority, (int, float)) or not max_priority > 0 or not isinstance(steps, int) or steps < 0:
-            raise ReplayBufferFileError(f"replay buffer file {str(path)!r} is corrupt: bad priority state in the header")
+            raise ReplayBufferFileError(f"{where} is corrupt: bad priority state in the header")
         if header.get("alpha") != self._alpha:
             raise ReplayBufferFileError(
-                f"replay buffer file {str(path)!r} was saved with alpha={header.get('alpha')!r} but this buffer "
+                f"{where} was saved with alpha={header.get('alpha')!r} but this buffer "
                 f"has alpha={self._alpha!r}; build the buffer with the same alpha"
             )
         self._tree[:] = arrays["tree"]

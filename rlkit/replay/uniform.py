@@ -39,14 +39,10 @@ class UniformReplayBuffer(RecordReplayBuffer):
         super().__init__(data_spec, batch_size, max_length, seed, backend)
         self._arena = OutputArena(self._layout.dtype, 1, 1, size=0)
 
-    def sample(self, sample_batch_size: int, num_steps: int = 2, rng: np.random.Generator | None = None
-               ) -> tuple[Trajectory, BufferInfo]:
-        """``sample_batch_size`` windows of ``num_steps`` consecutive rows: fields ``[B, num_steps, ...]``.
-
-        The hot path, kept flat (it overrides ``ReplayBuffer.sample``, which only forwards to ``_sample``,
-        to save a call): preallocated outputs, one kernel call. ``rng`` (a NumPy Generator) replaces the
-        buffer's own random stream for this call only.
-        """
+    def _sample(self, sample_batch_size: int, num_steps: int, rng: np.random.Generator | None
+                ) -> tuple[Trajectory, BufferInfo]:
+        """The hot path, kept flat: preallocated outputs, one kernel call. ``rng`` (a NumPy Generator)
+        replaces the buffer's own random stream for this call only."""
         if type(sample_batch_size) is not int or type(num_steps) is not int or sample_batch_size < 1 or num_steps < 1:
             return super()._sample(sample_batch_size, num_steps, rng)
         arena = self._arena
@@ -61,10 +57,6 @@ class UniformReplayBuffer(RecordReplayBuffer):
         if code <= 0:
             self._raise_sampling_error(code, num_steps)
         return self._layout.to_trajectory(out), _new(BufferInfo, (ids, info[0], info[1]))
-
-    def _sample(self, sample_batch_size: int, num_steps: int, rng: np.random.Generator | None
-                ) -> tuple[Trajectory, BufferInfo]:
-        return self.sample(sample_batch_size, num_steps, rng)
 
     def _draw(self, out: np.ndarray, ids: np.ndarray, info: np.ndarray, num_steps: int, num_blocks: int,
               rng: np.random.Generator | None) -> None:

@@ -89,8 +89,8 @@ class PolicyConformance:
 
     def test_state_restore_repeats_actions(self, make_policy: Callable) -> None:
         policy, _ = make_policy()
-        if not (hasattr(policy, "get_state") and hasattr(policy, "set_state")):
-            pytest.skip("policy exposes no get_state()/set_state()")
+        if policy.get_state() is None:
+            pytest.skip("policy has no checkpoint state (get_state() returns None)")
         step = _time_step(policy, (BATCH,), 0)
         policy.action(step)
         saved = policy.get_state()

@@ -103,8 +103,7 @@ class FakeReplayBuffer(ReplayBuffer):
     """Keeps rows in Python lists; samples uniform windows of rows of one env (no boundary checks)."""
 
     def __init__(self, data_spec: Trajectory, batch_size: int = 1, max_length: int = 1000) -> None:
-        super().__init__(data_spec, batch_size * max_length)
-        self._batch_size = batch_size
+        super().__init__(data_spec, batch_size * max_length, batch_size)
         self._max_length = max_length
         self._rows: list[list[Trajectory]] = [[] for _ in range(batch_size)]
         self._rng = np.random.default_rng(0)

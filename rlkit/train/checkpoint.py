@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from rlkit.faults import crash_point
 from rlkit.fileio import fsync_dir, sha256_file
 
 __all__ = ["CheckpointError", "Checkpoint", "CheckpointManager"]
@@ -33,8 +34,9 @@ ARRAYS = "arrays.npz"
 STATE = "state.json"
 _NAME = re.compile(r"^ckpt-(\d+)$")
 
-# Test seam: called with the name of each write phase; a test may set it to simulate a crash there.
-_after_phase: Callable[[str], None] = lambda phase: None
+def _after_phase(phase: str) -> None:
+    """A crash point after each write phase (``checkpoint_<phase>``); a test may also replace this function."""
+    crash_point(f"checkpoint_{phase}")
 
 
 class CheckpointError(ValueError):
@@ -61,11 +63,12 @@ def _fsync_file(path: Path) -> None:
 
 
 class CheckpointManager:
-    """Writes and finds checkpoints under ``directory``, keeping the newest ``keep``."""
+    """Writes and finds checkpoints under ``directory``, keeping the newest ``keep`` (``None``: all;
+    ``rlkit train`` passes ``output.keep_checkpoints``)."""
 
-    def __init__(self, directory: str | os.PathLike, keep: int = 2) -> None:
-        if keep < 1:
-            raise ValueError(f"keep must be >= 1 (got {keep})")
+    def __init__(self, directory: str | os.PathLike, keep: int | None = None) -> None:
+        if keep is not None and keep < 1:
+            raise ValueError(f"keep must be >= 1 or None (got {keep})")
         self.directory = Path(directory)
         self.keep = keep
 
@@ -92,8 +95,18 @@ class CheckpointManager:
         ``writers`` maps a file name to a function that writes that file at the given path.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
-        final = self.directory / f"ckpt-{iteration:09d}"
         tmp = self.directory / f"ckpt-{iteration:09d}.tmp"
+        try:
+            return self._save(iteration, arrays, state, writers or {}, tmp)
+        except OSError as err:  # disk full, read-only...: drop the partial checkpoint, keep the earlier ones
+            shutil.rmtree(tmp, ignore_errors=True)
+            if err.filename is None and err.errno is not None:
+                raise OSError(err.errno, err.strerror, str(tmp)) from err
+            raise
+
+    def _save(self, iteration: int, arrays: Mapping[str, np.ndarray], state: Mapping[str, Any],
+              writers: Mapping[str, Callable[[Path], None]], tmp: Path) -> Path:
+        final = self.directory / f"ckpt-{iteration:09d}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
@@ -101,7 +114,7 @@ class CheckpointManager:
             np.savez(handle, **{key: np.asarray(value) for key, value in arrays.items()})
         _after_phase("arrays")
         (tmp / STATE).write_text(json.dumps(dict(state), sort_keys=True))
-        for name, write in (writers or {}).items():
+        for name, write in writers.items():
             write(tmp / name)
         _after_phase("components")
         files = {}
@@ -122,7 +135,7 @@ class CheckpointManager:
         return final
 
     def _prune(self) -> None:
-        for _, path in self.checkpoints()[: -self.keep]:
+        for _, path in self.checkpoints()[: -self.keep] if self.keep is not None else []:
             shutil.rmtree(path, ignore_errors=True)
         for child in self.directory.glob("ckpt-*.tmp"):
             shutil.rmtree(child, ignore_errors=True)
@@ -142,8 +155,16 @@ class CheckpointManager:
         if manifest.get("version") != FORMAT_VERSION:
             raise CheckpointError(f"{path}: checkpoint format version {manifest.get('version')} is not supported "
                                   f"(this rlkit reads version {FORMAT_VERSION})")
-        for name, expected in manifest.get("files", {}).items():
+        files, iteration = manifest.get("files"), manifest.get("iteration")
+        match = _NAME.match(path.name)
+        if (not isinstance(files, dict) or not {ARRAYS, STATE} <= set(files) or type(iteration) is not int
+                or (match is not None and int(match.group(1)) != iteration)):
+            raise CheckpointError(f"{path}: {MANIFEST} is damaged (its files or iteration do not describe this checkpoint)")
+        for name, expected in files.items():
             file = path / name
+            if not isinstance(expected, dict) or not isinstance(expected.get("bytes"), int) \
+                    or not isinstance(expected.get("sha256"), str):
+                raise CheckpointError(f"{path}: {MANIFEST} is damaged (entry {name!r})")
             if not file.is_file():
                 raise CheckpointError(f"{path}: file {name} is missing")
             if file.stat().st_size != expected["bytes"]:
@@ -162,7 +183,10 @@ class CheckpointManager:
             state = json.loads((path / STATE).read_text())
         except (OSError, ValueError, zipfile.BadZipFile) as err:
             raise CheckpointError(f"{path}: cannot read checkpoint data: {err}") from None
-        return Checkpoint(int(manifest["iteration"]), arrays, state, path)
+        if not isinstance(state, dict) or state.get("iteration", manifest["iteration"]) != manifest["iteration"]:
+            raise CheckpointError(f"{path}: {STATE} is for iteration {state.get('iteration') if isinstance(state, dict) else '?'}"
+                                  f" but {MANIFEST} says {manifest['iteration']}: the checkpoint disagrees with its manifest")
+        return Checkpoint(manifest["iteration"], arrays, state, path)
 
     def load_latest(self, report: Callable[[str], None] | None = None) -> Checkpoint | None:
         """The newest checkpoint that verifies; each one skipped is passed to ``report`` with the reason."""

@@ -2,18 +2,27 @@
 
 Every row has the same columns (``COLUMNS``); a value not measured at that iteration is left
 empty in the CSV and omitted from the JSONL line and TensorBoard. Rows are flushed as written, so
-a crashed run keeps its metrics up to the crash; on resume the files are truncated to the
-checkpoint's iteration first so that they match the resumed run.
+a crashed run keeps its metrics up to the crash. A new ``metrics.csv`` appears with its header
+already in it (written to a temporary file and renamed), so a kill at any moment leaves either no
+file or a file with a header. On resume the files are rewritten (atomically) with the rows up to the
+checkpoint's iteration, and the TensorBoard events are written anew from those rows, so no
+(tag, step) appears twice.
 """
 from __future__ import annotations
 
 import csv
 import json
 import math
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["COLUMNS", "MetricsRecorder", "read_metrics"]
+import numpy as np
+
+from rlkit.faults import crash_point
+from rlkit.fileio import CorruptFileError, atomic_write
+
+__all__ = ["COLUMNS", "MetricsRecorder", "open_recorder", "read_metrics"]
 
 COLUMNS = (
     "iteration",  # training iterations done (one collect + one train step each)
@@ -29,27 +38,33 @@ COLUMNS = (
 )
 
 
-class MetricsRecorder:
-    """Appends metric rows to ``run_dir/metrics.csv`` and ``metrics.jsonl`` and, optionally, TensorBoard."""
+class ScalarWriter(Protocol):
+    """Where rows go besides the files, e.g. ``rlkit.agents.tensorboard.TensorBoardWriter``."""
 
-    def __init__(self, run_dir: str | Path, tensorboard: bool = True, resume_from_iteration: int | None = None) -> None:
+    def write(self, step: int, scalars: dict[str, float]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MetricsRecorder:
+    """Appends metric rows to ``run_dir/metrics.csv`` and ``metrics.jsonl`` and to an optional ``scalar_writer``."""
+
+    def __init__(self, run_dir: str | Path, scalar_writer: ScalarWriter | None = None,
+                 resume_from_iteration: int | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.csv_path = self.run_dir / "metrics.csv"
         self.jsonl_path = self.run_dir / "metrics.jsonl"
-        if resume_from_iteration is not None:
-            self._truncate_after(resume_from_iteration)
-        new_file = not self.csv_path.exists()
+        kept = self._truncate_after(resume_from_iteration) if resume_from_iteration is not None else []
+        if not self.csv_path.exists():
+            with atomic_write(self.csv_path, "w") as handle:
+                csv.DictWriter(handle, fieldnames=COLUMNS).writeheader()
         self._csv_handle = open(self.csv_path, "a", newline="")
         self._csv = csv.DictWriter(self._csv_handle, fieldnames=COLUMNS)
-        if new_file:
-            self._csv.writeheader()
         self._jsonl = open(self.jsonl_path, "a")
-        self._writer = None
-        if tensorboard:
-            import tensorflow as tf  # TensorBoard events through tf.summary
-
-            self._tf = tf
-            self._writer = tf.summary.create_file_writer(str(self.run_dir / "tensorboard"))
+        self._writer = scalar_writer
+        crash_point("metrics_created")
+        for row in kept if scalar_writer is not None else []:
+            scalar_writer.write(row["iteration"], {k: v for k, v in row.items() if k != "iteration" and v is not None})
 
     def record(self, **values: Any) -> None:
         """Write one row; keys must be in ``COLUMNS`` and ``iteration`` is required."""
@@ -64,53 +79,100 @@ class MetricsRecorder:
         self._jsonl.write(json.dumps(row) + "\n")
         self._jsonl.flush()
         if self._writer is not None:
-            step = int(row["iteration"])
-            with self._writer.as_default(step=step):
-                for key, value in row.items():
-                    if key != "iteration":
-                        self._tf.summary.scalar(key, value)
+            self._writer.write(int(row["iteration"]), {k: v for k, v in row.items() if k != "iteration"})
+        crash_point("metrics_row")
 
     def close(self) -> None:
         self._csv_handle.close()
         self._jsonl.close()
         if self._writer is not None:
-            self._writer.flush()
             self._writer.close()
             self._writer = None
 
-    def _truncate_after(self, iteration: int) -> None:
-        rows = read_metrics(self.csv_path) if self.csv_path.exists() else []
+    def _truncate_after(self, iteration: int) -> list[dict[str, Any]]:
+        """Keep the rows up to ``iteration`` (rewritten atomically); returns them."""
+        try:
+            rows = read_metrics(self.csv_path) if self.csv_path.exists() else []
+        except CorruptFileError:
+            rows = []
+        backup = _read_jsonl(self.jsonl_path)  # the same rows: used when the CSV was damaged or cut short
         kept = [row for row in rows if row["iteration"] <= iteration]
-        with open(self.csv_path, "w", newline="") as handle:
+        kept_backup = [row for row in backup if row["iteration"] <= iteration]
+        if len(kept_backup) > len(kept):
+            kept = kept_backup
+        with atomic_write(self.csv_path, "w") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
             for row in kept:
                 writer.writerow({k: v for k, v in row.items() if v is not None})
-        with open(self.jsonl_path, "w") as handle:
+        with atomic_write(self.jsonl_path, "w") as handle:
             for row in kept:
                 handle.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
+        return kept
+
+
+def open_recorder(run_dir: Path, tensorboard: bool, resume_from_iteration: int | None = None) -> MetricsRecorder:
+    """The recorder of a run; with ``tensorboard``, rows also go to ``run_dir/tensorboard`` (imports TensorFlow)."""
+    writer = None
+    if tensorboard:
+        from rlkit.agents.tensorboard import TensorBoardWriter
+
+        if resume_from_iteration is not None:  # the kept rows are written anew: no (tag, step) twice
+            shutil.rmtree(run_dir / "tensorboard", ignore_errors=True)
+        writer = TensorBoardWriter(run_dir / "tensorboard")
+    return MetricsRecorder(run_dir, writer, resume_from_iteration)
 
 
 def _clean(value: Any) -> Any:
-    value = value.item() if hasattr(value, "item") else value
+    value = value.item() if isinstance(value, np.generic) else value
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """The rows of a ``metrics.csv`` with numbers parsed (``None`` where empty)."""
+    """The rows of a ``metrics.csv`` with numbers parsed (``None`` where empty).
+
+    Raises :class:`~rlkit.fileio.CorruptFileError` naming the file and line when the header or a
+    value is not what rlkit writes."""
     rows = []
-    with open(path, newline="") as handle:
-        for raw in csv.DictReader(handle):
-            row: dict[str, Any] = {}
-            for key in COLUMNS:
-                text = raw.get(key, "")
-                if text in ("", None):
-                    row[key] = None
-                elif key in ("iteration", "env_steps", "episodes"):
-                    row[key] = int(float(text))
-                else:
-                    row[key] = float(text)
-            rows.append(row)
+    try:
+        with open(path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is not None and tuple(reader.fieldnames) != COLUMNS:
+                raise CorruptFileError(f"{path}: line 1 is not rlkit's metrics header ({','.join(COLUMNS)})")
+            for raw in reader:
+                row: dict[str, Any] = {}
+                for key in COLUMNS:
+                    text = raw.get(key)
+                    if text == "":
+                        row[key] = None
+                    elif key in ("iteration", "env_steps", "episodes"):
+                        row[key] = int(text)
+                    else:
+                        row[key] = float(text)
+                rows.append(row)
+    except UnicodeDecodeError as err:
+        raise CorruptFileError(f"{path}: not text ({err.reason}); the file was damaged: restore it or delete it") from None
+    except (ValueError, TypeError) as err:
+        if isinstance(err, CorruptFileError):
+            raise CorruptFileError(f"{err}; the file was edited or damaged: restore it or delete it (rlkit plot "
+                                   "needs it; rlkit train --resume rewrites it from the checkpoint's rows)") from None
+        raise CorruptFileError(f"{path}: line {reader.line_num} is not a metrics row ({err}); the file was edited or "
+                               "damaged: restore it or delete it") from None
+    return rows
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The complete rows of ``metrics.jsonl`` up to the first damaged line (``[]`` if none)."""
+    rows = []
+    try:
+        with open(path) as handle:
+            for line in handle:
+                value = json.loads(line)
+                if not isinstance(value, dict) or not isinstance(value.get("iteration"), int) or set(value) - set(COLUMNS):
+                    break
+                rows.append({key: value.get(key) for key in COLUMNS})
+    except (OSError, ValueError):
+        pass
     return rows

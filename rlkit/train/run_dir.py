@@ -49,4 +49,7 @@ def load_run_config(run_dir: str | Path, overrides: Iterable[str] = ()) -> Confi
         raise ConfigError(f"{run_dir}: no such run directory")
     if not (run_dir / RUN_CONFIG).is_file():
         raise ConfigError(f"{run_dir}: not a run directory (no {RUN_CONFIG}); pass the directory `rlkit train` wrote")
+    if not (run_dir / RUN_CONFIG).read_text().strip():
+        raise ConfigError(f"{run_dir / RUN_CONFIG} is empty (damaged); restore it from a copy of the run -- the run's "
+                          "settings are not guessed from defaults")
     return load_config(run_dir / RUN_CONFIG, overrides)

@@ -1,4 +1,4 @@
-"""The training loop of ``rlkit train``: the TF-Agents DQN tutorial's loop on rlkit's fast path.
+"""The training loop of ``rlkit train``: the TF-Agents DQN tutorial's loop, wired from rlkit's interfaces.
 
     trainer = Trainer(load_config("my.yaml"), run_dir="runs/my-run")
     summary = trainer.run()          # trains, evaluates, checkpoints, writes every output
@@ -8,79 +8,52 @@ collect ``collect_steps_per_iteration`` env steps with the collect policy, sampl
 gradient step; log every ``log_interval`` and evaluate every ``eval_interval`` iterations (and
 once before training). Here iterations run in chunks of ``K = train.chunk_size``:
 
-1. collect ``K`` iterations' steps with the collect policy, which acts on the compiled mirror
-   of the Q-network (Cython or Numba; no TensorFlow call), into one ``[T, N]`` block (``collect_block``);
-2. append the block to the replay buffer and the training metrics in one call each;
-3. draw ``K x train_steps_per_iteration`` batches with one call of the compiled sampler;
-4. run all those gradient steps in one XLA-compiled ``agent.train_block`` call, which also
-   refreshes the acting mirror.
+1. a :class:`~rlkit.drivers.BlockDriver` runs the collect policy for the chunk's env steps and hands
+   the ``[T, N]`` blocks to its observers: the replay buffer and the training metrics;
+2. ``buffer.sample_block`` draws ``K x train_steps_per_iteration`` batches at once;
+3. ``agent.train_block`` takes all those gradient steps (DQN: in one XLA-compiled call, which also
+   refreshes the compiled acting mirror the collect policy acts on).
 
-``K = 1`` is the tutorial's per-step order exactly; a larger ``K`` lets the collect policy lag up
-to ``K`` iterations behind the network (as SB3's ``train_freq``/``gradient_steps`` do). Chunks end
-at multiples of ``K``, of ``eval.interval`` and of ``train.checkpoint_interval`` (counted from
-iteration 0, not from a resume point), so a resumed run cuts its chunks exactly where the
-uninterrupted run did and reproduces it bit for bit on CPU.
-
-Collection counts batched env steps: an iteration takes ``ceil(collect_steps_per_iteration / N)``
-steps of the ``N`` training envs, episode-boundary (reset) steps included, as the tutorial's
-``collect_step`` does.
+Only methods declared in :mod:`rlkit.core` are called, so a plugin env, buffer or agent runs here
+as the built-in ones do. ``K = 1`` is the tutorial's per-step order exactly; a larger ``K`` lets the
+collect policy lag up to ``K`` iterations behind the network (as SB3's ``train_freq`` does). Chunks
+end at multiples of ``K``, of ``eval.interval`` and of ``train.checkpoint_interval`` (counted from
+iteration 0), so a resumed run cuts its chunks where the uninterrupted run did and repeats it bit for
+bit on CPU. An iteration takes ``ceil(collect_steps_per_iteration / N)`` steps of the ``N`` envs,
+episode-boundary (reset) steps included, as the tutorial's ``collect_step`` does.
 """
 from __future__ import annotations
 
-import json
+import shutil
 import signal
-import sys
+import threading
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
-from rlkit import __version__, nest
-from rlkit.drivers import collect_block
-from rlkit.fileio import atomic_write
+from rlkit import backend
+from rlkit.core import PrioritizedReplay
+from rlkit.drivers import BlockDriver
+from rlkit.envs.check import check_env_outputs
+from rlkit.faults import crash_point
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
-from rlkit.train.config import Config, ConfigError, config_to_dict, dump_config
-from rlkit.train.outputs import record_videos
-from rlkit.train.recorder import MetricsRecorder
-from rlkit.train.state import join_state, split_state
-from rlkit.types import Trajectory
+from rlkit.train.config import Config, ConfigError, dump_config
+from rlkit.train.outputs import videos_possible, write_outputs
+from rlkit.train.recorder import MetricsRecorder, open_recorder
+from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
+from rlkit.train.runlog import RunLog
+from rlkit.train.summary import PhaseTimer, write_summary
 
-__all__ = ["Trainer", "TrainingInterrupted", "RESUMABLE_KEYS"]
-
-# Keys that may differ between a run and its resumption (they change no saved state).
-RESUMABLE_KEYS = ("train.num_iterations", "train.log_interval", "train.checkpoint_interval", "eval.", "output.")
-
-
-class TrainingInterrupted(Exception):
-    """Ctrl-C stopped the run; a checkpoint was written (``run_dir`` and ``iteration`` tell where)."""
-
-    def __init__(self, run_dir: Path, iteration: int) -> None:
-        super().__init__(f"interrupted at iteration {iteration}; checkpoint written. "
-                         f"Continue with: rlkit train --resume {run_dir}")
-        self.run_dir = run_dir
-        self.iteration = iteration
+__all__ = ["Trainer", "TrainingInterrupted", "TrainingDiverged"]
 
 
 def _next_multiple(value: int, interval: int) -> int:
     return (value // interval + 1) * interval
-
-
-@dataclass
-class _Timer:
-    """Wall-clock seconds spent in each phase of the run (summed over resumptions)."""
-
-    seconds: dict[str, float] = field(default_factory=lambda: {"setup": 0.0, "collect": 0.0, "train": 0.0,
-                                                                  "eval": 0.0, "checkpoint": 0.0, "outputs": 0.0})
-
-    def add(self, phase: str, since: float) -> float:
-        now = time.perf_counter()
-        self.seconds[phase] += now - since
-        return now
 
 
 class Trainer:
@@ -104,31 +77,15 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.resume = resume
         self.video = video and config.output.video
-        self.progress = progress
-        self.stream = stream if stream is not None else sys.stdout
+        self.progress, self.stream, self.progress_stream = progress, stream, progress_stream
         self.started = time.perf_counter() if started is None else started
-        self.progress_stream = progress_stream
-        self.timer = _Timer()
+        self.timer = PhaseTimer()
         self.iteration = 0
         self.evaluations: list[dict[str, float]] = []
-        self._interrupted = False
-        self._bar: Any = None
-        self._log_file: TextIO | None = None
         self.seconds_to_policy: float | None = None
-
-    # -- logging -------------------------------------------------------------------------------
-    def log(self, message: str) -> None:
-        """One line to ``train.log`` and, with ``progress``, to the terminal (above the progress bar)."""
-        if self._log_file is not None:
-            self._log_file.write(message + "\n")
-            self._log_file.flush()
-        if self.progress:
-            if self._bar is not None:  # the bar may be on another stream of the same terminal: clear, print, redraw
-                self._bar.clear()
-                print(message, file=self.stream, flush=True)
-                self._bar.refresh()
-            else:
-                print(message, file=self.stream, flush=True)
+        self.recorder: MetricsRecorder | None = None
+        self._interrupted = False
+        self._noted_no_checkpoint = False
 
     # -- set-up --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -138,32 +95,31 @@ class Trainer:
         with warnings.catch_warnings():  # TensorFlow already running (a notebook, a test): keep its threads
             warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)
             configure_tensorflow(num_threads=1)
-        self.env = _built("env", lambda: make_env(cfg, cfg.env.num_envs))
+        self.env = built("env", lambda: make_env(cfg, cfg.env.num_envs))
         if self.env.batch_size != cfg.env.num_envs:
             raise ConfigError(f"env.name: {cfg.env.name!r} ignored num_envs={cfg.env.num_envs} "
                               f"(batch_size {self.env.batch_size}); rlkit train needs a batched env")
-        self.eval_env = _built("eval", lambda: make_env(cfg, cfg.eval.num_episodes, evaluation=True))
-        self.agent = _built("agent", lambda: make_agent(cfg, self.env))
-        self.buffer = _built("replay", lambda: make_replay_buffer(cfg, self.agent, self.env.batch_size))
+        self.eval_env = built("eval", lambda: make_env(cfg, cfg.eval.num_episodes, evaluation=True))
+        check_env_outputs(self.env, cfg.env.name)  # one line naming the field, before any work
+        check_env_outputs(self.eval_env, cfg.eval.env or cfg.env.name)
+        self.video = self.video and built("eval", lambda: videos_possible(cfg, self.log))
+        self.agent = built("agent", lambda: make_agent(cfg, self.env))
+        self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.env.batch_size))
         self.metrics = {"train_return": AverageReturnMetric(buffer_size=10),
                         "train_episode_length": AverageEpisodeLengthMetric(buffer_size=10),
                         "episodes": NumberOfEpisodes(), "env_steps": EnvironmentSteps()}
+        self.observers = [self.buffer, *self.metrics.values()]
         self.checkpoints = CheckpointManager(self.run_dir / "checkpoints", keep=cfg.output.keep_checkpoints)
         self.steps_per_iteration = -(-cfg.train.collect_steps_per_iteration // self.env.batch_size)
         self.num_steps = self.agent.train_sequence_length or 2
-        self.prioritized = callable(getattr(self.buffer, "update_priorities", None))
-        self.checkpointable = all(callable(getattr(self.agent, name, None)) for name in ("get_state", "set_state"))
-        if not self.checkpointable:
-            self.log(f"note: {type(self.agent).__name__} has no get_state()/set_state(): no checkpoints are written "
-                     "and this run cannot be resumed")
-        for key, interval in (("eval.interval", cfg.eval.interval), ("train.checkpoint_interval", cfg.train.checkpoint_interval)):
-            if interval % cfg.train.chunk_size and interval < cfg.train.num_iterations:
-                self.log(f"note: {key} {interval} is not a multiple of train.chunk_size {cfg.train.chunk_size}; chunks are "
-                         "cut there too, and each new chunk length compiles one more training function")
+        for note in chunk_notes(cfg):
+            self.log(note)
 
-    def _observe(self, trajectories: Trajectory) -> None:
-        for metric in self.metrics.values():
-            metric.observe_sequence(trajectories)
+    def _collect(self, policy: Any, policy_state: Any, num_steps: int) -> Any:
+        """``num_steps`` batched env steps of ``policy`` into the buffer and the metrics; returns the policy state."""
+        self.time_step, policy_state = BlockDriver(self.env, policy, self.observers, num_steps=num_steps).run(
+            self.time_step, policy_state)
+        return policy_state
 
     def _start_fresh(self) -> None:
         from rlkit.policies import RandomPolicy
@@ -175,45 +131,8 @@ class Trainer:
                                      seed=derive_seed(cfg.train.seed, "random_policy"))
         initial_steps = -(-cfg.train.initial_collect_steps // self.env.batch_size)
         if initial_steps:
-            trajectories, self.time_step, _ = collect_block(
-                self.env, random_policy, self.time_step, random_policy.get_initial_state(self.env.batch_size), initial_steps)
-            self.buffer.add_sequence(trajectories)
-            self._observe(trajectories)
-        self.recorder = MetricsRecorder(self.run_dir, tensorboard=cfg.output.tensorboard)
-
-    def _restore(self) -> None:
-        cfg = self.config
-        if not self.checkpointable:
-            raise ConfigError(f"--resume {self.run_dir}: {type(self.agent).__name__} cannot restore its state "
-                              "(no get_state()/set_state())")
-        checkpoint = self.checkpoints.load_latest(report=self.log)
-        if checkpoint is None:
-            raise ConfigError(f"--resume {self.run_dir}: no usable checkpoint in {self.run_dir / 'checkpoints'}")
-        state, arrays = checkpoint.state, checkpoint.arrays
-        _check_resumable(state.get("config", {}), config_to_dict(cfg), self.run_dir)
-        self.iteration = int(checkpoint.iteration)
-        if self.iteration >= cfg.train.num_iterations:
-            raise ConfigError(f"train.num_iterations: the run in {self.run_dir} is already at iteration {self.iteration}; "
-                              f"raise it to continue, e.g. --set train.num_iterations={2 * self.iteration}")
-        self.agent.set_state(join_state(state["agent"], arrays))
-        self.buffer.load(checkpoint.file("replay.npz"))
-        for name, metric in self.metrics.items():
-            metric.set_state(join_state(state["metrics"][name], arrays))
-        if state.get("env") is not None:
-            self.env.restore(join_state(state["env"], arrays))
-            self.time_step = self.env.current_time_step()
-            self.policy_state = join_state(state["policy_state"], arrays)
-        else:
-            self.log(f"note: {type(self.env).__name__} cannot save its state; the resumed run starts new episodes "
-                     "(it continues, but does not repeat the uninterrupted run exactly)")
-            self.time_step = self.env.reset(seed=derive_seed(cfg.train.seed, "env", self.iteration))
-            self.policy_state = self.agent.collect_policy.get_initial_state(self.env.batch_size)
-        self.evaluations = list(state["evaluations"])
-        for phase, seconds in state["seconds"].items():
-            self.timer.seconds[phase] = float(seconds)
-        self.recorder = MetricsRecorder(self.run_dir, tensorboard=cfg.output.tensorboard,
-                                        resume_from_iteration=self.iteration)
-        self.log(f"resumed from {checkpoint.path.name} at iteration {self.iteration}")
+            self._collect(random_policy, random_policy.get_initial_state(self.env.batch_size), initial_steps)
+        self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, -1 if self.resume else None)
 
     # -- the loop ------------------------------------------------------------------------------
     def _evaluate(self, row: dict) -> None:
@@ -224,105 +143,72 @@ class Trainer:
         row.update(eval_return=result.average_return, eval_episode_length=result.average_length)
         self.log(f"iteration {self.iteration}: average return = {result.average_return:.2f}")
 
-    def _row(self, rows: dict[int, dict], iteration: int) -> dict:
-        if iteration not in rows:
-            rows[iteration] = {"iteration": iteration}
-        return rows[iteration]
+    def _metrics_row(self, iteration: int) -> dict:
+        return {"iteration": iteration, "env_steps": int(self.metrics["env_steps"].result()),
+                "episodes": int(self.metrics["episodes"].result()),
+                "train_return": float(self.metrics["train_return"].result())}
 
-    def _metrics_row(self, row: dict) -> None:
-        row.update(env_steps=int(self.metrics["env_steps"].result()), episodes=int(self.metrics["episodes"].result()),
-                   train_return=float(self.metrics["train_return"].result()))
-
-    def _train(self, num_batches: int) -> tuple[np.ndarray, Any]:
-        """``num_batches`` gradient steps; returns the per-step losses ``[num_batches]`` and ``td_error``."""
-        cfg = self.config.train
-        block, info = self.buffer.sample_block(num_batches, cfg.batch_size, self.num_steps)
-        weights = info.weights if self.prioritized else None
-        if callable(getattr(self.agent, "train_block", None)):
-            loss_info = self.agent.train_block(block, weights)
-            losses = np.asarray(loss_info.extra.losses)
-            td_error = getattr(loss_info.extra, "td_error", None)
-        else:  # a plugin agent with only train(): one call per batch
-            infos = [self.agent.train(nest.index(block, k), None if weights is None else weights[k]) for k in range(num_batches)]
-            losses = np.array([float(i.loss) for i in infos], np.float32)
-            td_error = None
-            if all(getattr(i.extra, "td_error", None) is not None for i in infos):
-                td_error = np.stack([np.asarray(i.extra.td_error) for i in infos])
-        if self.prioritized and td_error is not None:
-            self.buffer.update_priorities(info.ids, np.abs(np.asarray(td_error, np.float64)), skip_stale=True)
-        return losses, td_error
+    def _train(self, num_batches: int) -> np.ndarray:
+        """``num_batches`` gradient steps; returns their losses ``[num_batches]``."""
+        block, info = self.buffer.sample_block(num_batches, self.config.train.batch_size, self.num_steps)
+        prioritized = isinstance(self.buffer, PrioritizedReplay)
+        loss_info = self.agent.train_block(block, info.weights if prioritized else None)
+        if prioritized and loss_info.extra.td_error is not None:
+            self.buffer.update_priorities(info.ids, np.abs(np.asarray(loss_info.extra.td_error, np.float64)), skip_stale=True)
+        return np.asarray(loss_info.extra.losses)
 
     def _chunk_end(self) -> int:
-        cfg = self.config
-        start = self.iteration
+        cfg, start = self.config, self.iteration
         return min(_next_multiple(start, cfg.train.chunk_size), _next_multiple(start, cfg.eval.interval),
                    _next_multiple(start, cfg.train.checkpoint_interval), cfg.train.num_iterations)
 
     def _run_chunk(self) -> None:
-        cfg = self.config
+        cfg, policy = self.config, self.agent.collect_policy
         start, end = self.iteration, self._chunk_end()
-        count = end - start
         began = time.perf_counter()
-        epsilon = getattr(self.agent.collect_policy, "epsilon", None)
-        trajectories, self.time_step, self.policy_state = collect_block(
-            self.env, self.agent.collect_policy, self.time_step, self.policy_state, count * self.steps_per_iteration)
-        self.buffer.add_sequence(trajectories)
-        rows: dict[int, dict] = {}
-        observed = 0
+        epsilon = policy.diagnostics().get("epsilon")
+        rows, collected = {}, start
         for iteration in range(_next_multiple(start, cfg.train.log_interval), end + 1, cfg.train.log_interval):
-            upto = (iteration - start) * self.steps_per_iteration
-            self._observe(nest.index(trajectories, slice(observed, upto)))
-            observed = upto
-            self._metrics_row(self._row(rows, iteration))
-        if observed < trajectories.step_type.shape[0]:
-            self._observe(nest.index(trajectories, slice(observed, None)))
+            self.policy_state = self._collect(policy, self.policy_state, (iteration - collected) * self.steps_per_iteration)
+            collected = iteration
+            rows[iteration] = self._metrics_row(iteration)
+        if collected < end:
+            self.policy_state = self._collect(policy, self.policy_state, (end - collected) * self.steps_per_iteration)
         now = self.timer.add("collect", began)
-        losses, _ = self._train(count * cfg.train.train_steps_per_iteration)
-        iteration_losses = losses.reshape(count, cfg.train.train_steps_per_iteration).mean(axis=1)
+        losses = self._train((end - start) * cfg.train.train_steps_per_iteration)
+        crash_point("chunk_trained")
+        if not np.all(np.isfinite(losses)):  # stop before anything of this state is recorded or checkpointed
+            first = int(np.flatnonzero(~np.isfinite(losses))[0]) // cfg.train.train_steps_per_iteration + start + 1
+            saved = self.checkpoints.checkpoints()
+            raise TrainingDiverged(first, saved[-1][0] if saved else None)
+        iteration_losses = losses.reshape(end - start, cfg.train.train_steps_per_iteration).mean(axis=1)
         now = self.timer.add("train", now)
-        self.iteration = end
-        rate = count / max(now - began, 1e-9)
+        self.iteration, rate = end, (end - start) / max(now - began, 1e-9)
+        evaluating = end % cfg.eval.interval == 0 or end == cfg.train.num_iterations
+        if evaluating:
+            rows.setdefault(end, self._metrics_row(end))
         for iteration, row in rows.items():
             row.update(loss=float(iteration_losses[iteration - start - 1]), epsilon=epsilon, steps_per_second=rate,
                        wall_seconds=now - self.started)
-            self.log(f"iteration {iteration}: loss = {row['loss']:.5g}")
-        if end % cfg.eval.interval == 0 or end == cfg.train.num_iterations:
-            row = self._row(rows, end)
-            if "env_steps" not in row:
-                self._metrics_row(row)
-                row.update(loss=float(iteration_losses[-1]), epsilon=epsilon, steps_per_second=rate,
-                           wall_seconds=now - self.started)
-            self._evaluate(row)
+            if iteration % cfg.train.log_interval == 0:
+                self.log(f"iteration {iteration}: loss = {row['loss']:.5g}")
+        if evaluating:
+            self._evaluate(rows[end])
             self.timer.add("eval", now)
         for iteration in sorted(rows):
             self.recorder.record(**rows[iteration])
-        if self._bar is not None:
-            self._bar.update(count)
-            last = self.evaluations[-1]["average_return"] if self.evaluations else float("nan")
-            self._bar.set_postfix(loss=f"{iteration_losses[-1]:.3g}", ret=f"{last:.1f}", it_s=f"{rate:.0f}", refresh=False)
+        last = self.evaluations[-1]["average_return"] if self.evaluations else float("nan")
+        self.logger.advance(end - start, float(iteration_losses[-1]), last, rate)
         if end % cfg.train.checkpoint_interval == 0 or end == cfg.train.num_iterations or self._interrupted:
             self._save_checkpoint()
 
-    def _save_checkpoint(self) -> Path | None:
-        if not self.checkpointable:
-            return None
+    def _save_checkpoint(self) -> None:
         began = time.perf_counter()
-        arrays: dict[str, np.ndarray] = {}
-        snapshot = self.env.snapshot()
-        state = {
-            "rlkit_version": __version__,
-            "config": config_to_dict(self.config),
-            "agent": split_state(self.agent.get_state(), "agent", arrays),
-            "metrics": {name: split_state(metric.get_state(), f"metrics/{name}", arrays)
-                        for name, metric in self.metrics.items()},
-            "env": None if snapshot is None else split_state(snapshot, "env", arrays),
-            "policy_state": split_state(self.policy_state, "policy_state", arrays),
-            "evaluations": self.evaluations,
-            "seconds": dict(self.timer.seconds),
-        }
-        path = self.checkpoints.save(self.iteration, arrays, state, writers={"replay.npz": self.buffer.save})
+        if save_run(self) is None and not self._noted_no_checkpoint:
+            self._noted_no_checkpoint = True
+            self.log(f"note: {type(self.agent).__name__} or {type(self.buffer).__name__} has no checkpoint state "
+                     "(get_state() returns None): no checkpoints are written and this run cannot be resumed")
         self.timer.add("checkpoint", began)
-        return path
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         if self._interrupted:  # a second Ctrl-C: stop now
@@ -331,155 +217,85 @@ class Trainer:
         self.log("Ctrl-C: finishing this chunk and writing a checkpoint (Ctrl-C again to abort without one)")
 
     # -- the job -------------------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        """One line to ``train.log`` and, with ``progress``, to the terminal."""
+        self.logger(message)
+
     def run(self) -> dict[str, Any]:
         """Train (or resume), then write the policy, plot, videos and ``summary.json``; returns the summary.
 
         Raises :class:`TrainingInterrupted` after Ctrl-C (a checkpoint has been written by then).
         """
+        from rlkit import __version__
+
         cfg = self.config
+        created = not self.run_dir.exists()
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._log_file = open(self.run_dir / "train.log", "a")
+        self.logger = RunLog(self.run_dir / "train.log", self.progress, self.stream, self.progress_stream)
         try:
             began = time.perf_counter()
             self.log(f"rlkit {__version__}: {'resuming' if self.resume else 'training'} {cfg.env.name} in {self.run_dir}")
-            self._build()
-            if self.resume:
-                self._restore()
-            else:
+            try:
+                self._build()
+            except BaseException:
+                if created:  # a run refused before any work leaves no directory behind
+                    self.logger.close()
+                    shutil.rmtree(self.run_dir, ignore_errors=True)
+                raise
+            if self.resume and restore_run(self):
+                dump_config(cfg, self.run_dir / "config.yaml")
+                self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)
+            else:  # a new run, or one killed before its first checkpoint: start (again) from the beginning
+                dump_config(cfg, self.run_dir / "config.yaml")
+                crash_point("config_written")
                 self._start_fresh()
-                row = {"iteration": 0}
-                self._metrics_row(row)
+                row = self._metrics_row(0)
                 row["wall_seconds"] = time.perf_counter() - self.started
                 self._evaluate(row)
                 self.recorder.record(**row)
-            dump_config(cfg, self.run_dir / "config.yaml")
             self.timer.add("setup", began)
-            self._loop()
+            try:
+                self._loop()
+            except TrainingDiverged as err:
+                self.log(f"error: {err}")
+                self._write_summary("diverged")
+                raise
             if self._interrupted:
                 self._write_summary("interrupted")
                 raise TrainingInterrupted(self.run_dir, self.iteration)
             return self._finish()
         finally:
-            if getattr(self, "recorder", None) is not None:
+            if self.recorder is not None:
                 self.recorder.close()
-            if self._log_file is not None:
-                self._log_file.close()
-                self._log_file = None
+            self.logger.close()
 
     def _loop(self) -> None:
-        cfg = self.config
-        previous = None
-        main_thread = _is_main_thread()
-        if main_thread:
-            previous = signal.signal(signal.SIGINT, self._on_sigint)
+        main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, self._on_sigint) if main_thread else None
         try:
-            self._bar = _progress_bar(cfg.train.num_iterations, self.iteration, self.progress,
-                                      self.progress_stream or sys.stderr)
-            while self.iteration < cfg.train.num_iterations and not self._interrupted:
+            self.logger.open_bar(self.config.train.num_iterations, self.iteration)
+            while self.iteration < self.config.train.num_iterations and not self._interrupted:
                 self._run_chunk()
             saved = self.checkpoints.checkpoints()
             if self._interrupted and not (saved and saved[-1][0] == self.iteration):
                 self._save_checkpoint()
         finally:
-            if self._bar is not None:
-                self._bar.close()
-                self._bar = None
+            self.logger.close_bar()
             if main_thread:
                 signal.signal(signal.SIGINT, previous)
 
     def _finish(self) -> dict[str, Any]:
-        from rlkit.viz import plot_returns
-
         began = time.perf_counter()
-        if callable(getattr(self.agent, "save_policy", None)):
-            self.agent.save_policy(self.run_dir / "policy")
-        self.seconds_to_policy = time.perf_counter() - self.started
-        threshold = getattr(self.env, "reward_threshold", None)
-        plot_returns([e["iteration"] for e in self.evaluations], [e["average_return"] for e in self.evaluations],
-                     self.run_dir / "returns.png", title=f"{self.config.env.name}: average return", reward_threshold=threshold)
-        if self.video:
-            try:
-                record_videos(self.config, self.agent.policy, self.run_dir, self.log)
-            except Exception as err:  # noqa: BLE001 - a video that cannot be drawn must not cost the trained run
-                self.log(f"videos not recorded: {type(err).__name__}: {' '.join(str(err).split())} "
-                         "(the rest of the run is complete; --no-video skips them)")
+        self.seconds_to_policy = write_outputs(self.config, self.agent, self.env, self.evaluations, self.run_dir,
+                                               self.video, self.log, self.started)
         self.timer.add("outputs", began)
         return self._write_summary("completed")
 
     def _write_summary(self, status: str) -> dict[str, Any]:
-        returns = [e["average_return"] for e in self.evaluations]
-        best = int(np.argmax(returns)) if returns else None
-        threshold = getattr(self.env, "reward_threshold", None)
-        solved = next((e["iteration"] for e in self.evaluations if threshold is not None and e["average_return"] >= threshold), None)
-        seconds = self.timer.seconds
-        loop_seconds = seconds["collect"] + seconds["train"]
-        env_steps = int(self.metrics["env_steps"].result())
-        summary = {
-            "status": status,
-            "rlkit_version": __version__,
-            "env": self.config.env.name,
-            "iterations": self.iteration,
-            "env_steps": env_steps,
-            "episodes": int(self.metrics["episodes"].result()),
-            "final_return": returns[-1] if returns else None,
-            "best_return": returns[best] if returns else None,
-            "best_iteration": self.evaluations[best]["iteration"] if returns else None,
-            "reward_threshold": threshold,
-            "first_iteration_at_threshold": solved,
-            "evaluations": len(returns),
-            "seconds": {**{k: round(v, 4) for k, v in seconds.items()},
-                        "to_saved_policy": round(self.seconds_to_policy, 4) if self.seconds_to_policy is not None else None,
-                        "total": round(time.perf_counter() - self.started, 4)},
-            "iterations_per_second": round(self.iteration / loop_seconds, 1) if loop_seconds else None,
-            "env_steps_per_second": round(env_steps / loop_seconds, 1) if loop_seconds else None,
-            "backend": getattr(self.env, "backend", None),
-        }
-        with atomic_write(self.run_dir / "summary.json", "w") as handle:
-            json.dump(summary, handle, indent=2, allow_nan=False, default=_json_default)
-        return summary
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON-serialisable: {value!r}")
-
-
-def _built(what: str, build: Callable[[], Any]) -> Any:
-    """Run a component factory; a ``TypeError``/``ValueError`` from bad kwargs becomes a one-line ``ConfigError``."""
-    try:
-        return build()
-    except ConfigError:
-        raise
-    except (TypeError, ValueError) as err:
-        section = {"env": "env", "eval": "eval", "agent": "agent/network", "replay": "replay"}[what]
-        message = " ".join(str(err).split())
-        raise ConfigError(f"{section}: cannot build the {what} from the config: {message}") from err
-
-
-def _check_resumable(saved: dict, current: dict, run_dir: Path) -> None:
-    changed = []
-    for section, values in current.items():
-        for key, value in values.items():
-            path = f"{section}.{key}"
-            if saved.get(section, {}).get(key) != value and not any(path == k or (k.endswith(".") and path.startswith(k))
-                                                                     for k in RESUMABLE_KEYS):
-                changed.append(path)
-    if changed:
-        raise ConfigError(f"--resume {run_dir}: {', '.join(changed)} differ from the checkpoint's config; only "
-                          "train.num_iterations, train.log_interval, train.checkpoint_interval, eval.* and output.* can change")
-
-
-def _is_main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
-
-
-def _progress_bar(total: int, initial: int, enabled: bool, stream: TextIO) -> Any:
-    """A tqdm bar on ``stream`` if it is a terminal (``None`` when disabled or not a terminal)."""
-    if not enabled or not stream.isatty():
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, initial=initial, unit="it", dynamic_ncols=True, file=stream, mininterval=0.25, smoothing=0.1)
+        crash_point("summary")
+        return write_summary(
+            self.run_dir / "summary.json", status=status, env_name=self.config.env.name, iteration=self.iteration,
+            env_steps=int(self.metrics["env_steps"].result()), episodes=int(self.metrics["episodes"].result()),
+            evaluations=self.evaluations, reward_threshold=self.env.reward_threshold, timer=self.timer,
+            started=self.started, seconds_to_policy=self.seconds_to_policy,
+            backend=self.config.train.backend or backend.default())

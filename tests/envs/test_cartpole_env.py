@@ -33,7 +33,7 @@ def test_lockstep_with_gymnasium_cartpole_v1(backend):
     env = CartPole(max_episode_steps=500, backend=backend)
     gym_obs, _ = gym_env.reset(seed=0)
     env.reset(seed=0)
-    env.set_state(gym_env.unwrapped.state)
+    env.set_physical_state(gym_env.unwrapped.state)
     actions = np.random.default_rng(0).integers(0, 2, 10_000)
     episodes = 0
     for action in actions.tolist():
@@ -47,7 +47,7 @@ def test_lockstep_with_gymnasium_cartpole_v1(backend):
             episodes += 1
             gym_env.reset()
             assert env.step(0).step_type == StepType.FIRST
-            env.set_state(gym_env.unwrapped.state)
+            env.set_physical_state(gym_env.unwrapped.state)
     assert episodes > 300
 
 
@@ -59,7 +59,7 @@ def test_batched_lockstep_with_gymnasium_vector_env(backend):
     env = CartPole(num_envs=n, max_episode_steps=20, backend=backend)
     gym_env.reset(seed=1)
     env.reset(seed=1)
-    env.set_state(gym_env.unwrapped.state.T)
+    env.set_physical_state(gym_env.unwrapped.state.T)
     rng = np.random.default_rng(1)
     truncations = 0
     for _ in range(3000):
@@ -74,7 +74,7 @@ def test_batched_lockstep_with_gymnasium_vector_env(backend):
         np.testing.assert_array_equal(time_step.is_last() & (time_step.discount == 1), truncated & ~terminated)
         truncations += int(np.sum(truncated & ~terminated))
         if first.any():
-            env.set_state(gym_env.unwrapped.state.T)
+            env.set_physical_state(gym_env.unwrapped.state.T)
     assert truncations > 0
 
 
@@ -113,7 +113,7 @@ def test_reset_without_seed_continues_the_streams(backend):
 def test_truncation_is_last_with_discount_one(backend):
     env = CartPole(max_episode_steps=5, backend=backend)
     env.reset(seed=0)
-    env.set_state([0.0, 0.0, 0.0, 0.0])
+    env.set_physical_state([0.0, 0.0, 0.0, 0.0])
     steps = [env.step(i % 2) for i in range(6)]  # alternate pushes: stays upright for 5 steps
     assert [int(s.step_type) for s in steps] == [1, 1, 1, 1, 2, 0]
     assert float(steps[4].discount) == 1.0 and float(steps[4].reward) == 1.0
@@ -123,7 +123,7 @@ def test_truncation_is_last_with_discount_one(backend):
 def test_termination_is_last_with_discount_zero(backend):
     env = CartPole(num_envs=2, backend=backend)
     env.reset(seed=0)
-    env.set_state([[0.0, 0.0, 0.2, 1.0], [0.0, 0.0, 0.0, 0.0]])
+    env.set_physical_state([[0.0, 0.0, 0.2, 1.0], [0.0, 0.0, 0.0, 0.0]])
     time_step = env.step(np.array([1, 1]))
     np.testing.assert_array_equal(time_step.step_type, [StepType.LAST, StepType.MID])
     np.testing.assert_array_equal(time_step.discount, [0.0, 1.0])
@@ -143,10 +143,10 @@ def test_batched_actions_accept_lists_and_other_int_dtypes(backend):
 def test_batched_invalid_actions_name_the_spec(bad):
     env = CartPole(num_envs=3)
     env.reset(seed=0)
-    before = env.get_state()
+    before = env.physical_state()
     with pytest.raises(ValueError, match=r"BoundedArraySpec\(shape=\(\), dtype=dtype\('int64'\), name='action'"):
         env.step(bad)
-    np.testing.assert_array_equal(env.get_state(), before)
+    np.testing.assert_array_equal(env.physical_state(), before)
 
 
 def test_returned_arrays_are_not_reused(backend):
@@ -188,9 +188,9 @@ def test_constructor_and_state_validation():
         CartPole(seed=-1)
     env = CartPole(num_envs=2)
     with pytest.raises(ValueError, match=r"shape \(2, 4\)"):
-        env.set_state(np.zeros(4))
+        env.set_physical_state(np.zeros(4))
     with pytest.raises(ValueError, match="finite"):
-        env.set_state(np.full((2, 4), np.nan))
+        env.set_physical_state(np.full((2, 4), np.nan))
 
 
 def test_load_by_name_mirrors_suite_gym():

@@ -67,7 +67,7 @@ def test_reset_with_a_seed_draws_gymnasiums_start_position(env_module):
 def test_left_wall_stops_the_car(env_module):
     env = env_module.MountainCar()
     env.reset(seed=0)
-    env.set_state([-1.19, -0.05])
+    env.set_physical_state([-1.19, -0.05])
     observation = env.step(0).observation
     assert observation[0] == np.float32(-1.2) and observation[1] == 0.0
 
@@ -75,7 +75,7 @@ def test_left_wall_stops_the_car(env_module):
 def test_goal_terminates_then_next_step_restarts_and_ignores_the_action(env_module):
     env = env_module.MountainCar(num_envs=2)
     env.reset(seed=0)
-    env.set_state([[0.49, 0.02], [-0.5, 0.0]])
+    env.set_physical_state([[0.49, 0.02], [-0.5, 0.0]])
     time_step = env.step([2, 2])
     assert time_step.step_type.tolist() == [StepType.LAST, StepType.MID]
     assert time_step.discount.tolist() == [0.0, 1.0]
@@ -88,7 +88,7 @@ def test_goal_terminates_then_next_step_restarts_and_ignores_the_action(env_modu
 def test_goal_velocity_is_required_for_termination(env_module):
     env = env_module.MountainCar(goal_velocity=0.05)
     env.reset(seed=0)
-    env.set_state([0.49, 0.02])
+    env.set_physical_state([0.49, 0.02])
     assert env.step(2).step_type == StepType.MID  # at the goal but too slow
 
 
@@ -135,7 +135,7 @@ def test_bad_constructor_arguments_are_value_errors(env_module, kwargs):
 def test_render_draws_the_car_where_it_is(env_module):
     env = env_module.MountainCar(num_envs=2)
     env.reset(seed=0)
-    env.set_state([[-1.0, 0.0], [0.3, 0.0]])
+    env.set_physical_state([[-1.0, 0.0], [0.3, 0.0]])
     left, right = env.render(0), env.render(1)
     assert left.shape == right.shape == (400, 600, 3) and left.dtype == np.uint8
     car = np.all(left == 0, axis=-1) & np.all(right == 255, axis=-1)  # black in the left frame only

@@ -205,7 +205,8 @@ def test_a_gymnasium_env_trains_and_a_missing_renderer_costs_only_the_videos(tmp
     try:
         import pygame  # noqa: F401
     except ImportError:  # gymnasium draws CartPole with pygame; without it the run says so and goes on
-        assert "videos not recorded: DependencyNotInstalled" in result.stdout
+        assert "videos will not be recorded: env 'gymnasium:CartPole-v1': render() raised DependencyNotInstalled" \
+            in result.stdout
         assert "cannot render gymnasium:CartPole-v1" in _one_line_error(rlkit("video", str(run_dir)))
     else:
         assert (run_dir / "trained.mp4").is_file()

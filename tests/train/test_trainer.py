@@ -12,7 +12,7 @@ import pytest
 
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.config import ConfigError, load_config
-from rlkit.train.recorder import read_metrics
+from rlkit.train.recorder import COLUMNS, read_metrics
 from rlkit.train.trainer import Trainer, TrainingInterrupted
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -96,6 +96,19 @@ def test_resume_continues_bit_for_bit(tmp_path, short_run):
     resumed, uninterrupted = manager.load_latest(), CheckpointManager(full_dir / "checkpoints").load_latest()
     for key, value in uninterrupted.arrays.items():
         np.testing.assert_array_equal(resumed.arrays[key], value, err_msg=key)
+    assert _tensorboard_points(half) == _tensorboard_points(full_dir) | {("eval_return", 300), ("eval_episode_length", 300)}
+
+
+def _tensorboard_points(run_dir: Path) -> set[tuple[str, int]]:
+    """Every (tag, step) in the run's TensorBoard events; a duplicate fails the test."""
+    import tensorflow as tf
+
+    seen: list[tuple[str, int]] = []
+    for path in sorted((run_dir / "tensorboard").glob("events.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            seen.extend((value.tag, event.step) for value in event.summary.value)
+    assert len(seen) == len(set(seen)), "a (tag, step) was written twice"
+    return set(seen)
 
 
 def test_a_corrupt_latest_checkpoint_is_reported_and_the_previous_used(tmp_path, short_run):
@@ -121,15 +134,22 @@ def test_resume_refuses_changed_state_keys_and_a_finished_run(short_run, tmp_pat
         _train(run_dir, [], resume=True)
 
 
-def test_resume_without_checkpoints_is_a_config_error(tmp_path):
-    run_dir = tmp_path / "run"
-    run_dir.mkdir()
-    load_config(None)  # valid config
+def test_resume_before_the_first_checkpoint_starts_again_and_unusable_checkpoints_are_an_error(tmp_path, short_run):
     from rlkit.train.config import dump_config
 
-    dump_config(load_config(None), run_dir / "config.yaml")
+    run_dir = tmp_path / "run"
+    config = load_config(None, SHORT)
+    dump_config(config, run_dir / "config.yaml")  # killed after set-up, before its first checkpoint
+    (run_dir / "metrics.csv").write_text(",".join(COLUMNS) + "\n0,94,,,,,,,,\n")  # a row of the killed attempt
+    _train(run_dir, [], resume=True)
+    assert "no checkpoint in" in (run_dir / "train.log").read_text()
+    assert _exact_rows(run_dir) == _exact_rows(short_run[0])  # the same run as one never killed
+    broken = tmp_path / "broken"
+    shutil.copytree(short_run[0], broken)
+    for arrays in (broken / "checkpoints").glob("*/arrays.npz"):
+        arrays.write_bytes(b"")
     with pytest.raises(ConfigError, match="no usable checkpoint"):
-        _train(run_dir, [], resume=True)
+        _train(broken, ["train.num_iterations=900"], resume=True)
 
 
 def test_ctrl_c_checkpoints_at_the_chunk_end_and_resume_matches(tmp_path, short_run, monkeypatch):
@@ -204,9 +224,10 @@ class TrainOnlyDqn:
 
     def __new__(cls, **kwargs):
         from rlkit.agents import DqnAgent
+        from rlkit.core import Agent
 
         class _TrainOnly(DqnAgent):
-            train_block = None
+            _train_block = Agent._train_block  # the declared default: one train() call per batch
 
         return _TrainOnly(**kwargs)
 
@@ -228,8 +249,8 @@ class StatelessDqn:
         from rlkit.agents import DqnAgent
 
         class _Stateless(DqnAgent):
-            get_state = None
-            set_state = None
+            def get_state(self):
+                return None  # the declared "cannot be checkpointed"
 
         return _Stateless(**kwargs)
 

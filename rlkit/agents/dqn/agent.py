@@ -31,23 +31,17 @@ import tensorflow as tf
 from rlkit.agents.dqn import losses
 from rlkit.agents.dqn.config import DqnConfig
 from rlkit.core import Agent
+from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 from rlkit.policies.base import discrete_action_info
-from rlkit.types import LossInfo, TimeStep, Trajectory
+from rlkit.types import LossInfo, TDLossInfo, TimeStep, Trajectory
 
 __all__ = ["DqnAgent", "DqnLossInfo", "DqnBlockLossInfo"]
 
+apply_default_threads()  # before any TensorFlow op (see rlkit.networks.tf_runtime)
 
-class DqnLossInfo(NamedTuple):
-    """``LossInfo.extra`` of :meth:`DqnAgent.train` (as TF-Agents).
 
-    Attributes:
-      td_loss: float32 ``[B]``: ``mask * weights * element-wise loss``.
-      td_error: float32 ``[B]``: ``mask * (td_target - Q(s, a))``.
-    """
-
-    td_loss: np.ndarray
-    td_error: np.ndarray
+DqnLossInfo = TDLossInfo  # ``LossInfo.extra`` of :meth:`DqnAgent.train` (TF-Agents' name)
 
 
 class DqnBlockLossInfo(NamedTuple):
@@ -350,7 +344,7 @@ class DqnAgent(Agent):
         step_losses, td_loss, td_error = self._run(self._prepare(experience, weights, block=False))
         return LossInfo(step_losses[0], DqnLossInfo(td_loss[0], td_error[0]))
 
-    def train_block(self, experience_block: Trajectory, weights: Any = None) -> LossInfo:
+    def _train_block(self, experience_block: Trajectory, weights: Any = None) -> LossInfo:
         """K gradient steps (and their target updates) in one XLA-compiled call.
 
         Args:
@@ -422,8 +416,8 @@ class DqnAgent(Agent):
         self._collect_policy.set_state(state["collect_policy"])
         self._after_restore()
 
-    def save_policy(self, path: str | os.PathLike) -> None:
-        """Export the greedy policy as a TensorFlow SavedModel.
+    def save_policy(self, path: str | os.PathLike) -> bool:
+        """Export the greedy policy as a TensorFlow SavedModel (returns ``True``).
 
         Signature ``serving_default(observation: float32 [N, *obs_shape]) -> {"action": [N], "q_values": [N, A]}``;
         load it with ``tf.saved_model.load(path).signatures["serving_default"]`` (no rlkit needed).
@@ -431,6 +425,7 @@ class DqnAgent(Agent):
         module = _GreedyPolicyModule(self._q_network, self._time_step_spec.observation.shape,
                                      self._action_minimum, self._action_spec.dtype)
         tf.saved_model.save(module, os.fspath(path), signatures={"serving_default": module.action})
+        return True
 
 
 class _GreedyPolicyModule(tf.Module):

@@ -96,7 +96,7 @@ class MountainCar(Env):
         """A copy of the float64 ``[N, 2]`` (position, velocity) state, ``N = 1`` when unbatched."""
         return self._state.copy()
 
-    def set_state(self, state: np.ndarray) -> None:
+    def set_physical_state(self, state: np.ndarray) -> None:
         """Overwrite the (position, velocity) state, shape ``[N, 2]`` (or ``[2]`` when unbatched).
 
         For tests and demonstrations; the episode step counters are unchanged.

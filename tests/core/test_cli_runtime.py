@@ -4,7 +4,7 @@ import sys
 
 SCRIPT = r'''
 import os, sys
-from rlkit.agents.tf_runtime import quiet_tensorflow_logs
+from rlkit.cli_runtime import quiet_tensorflow_logs
 with quiet_tensorflow_logs():
     os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n")
     os.write(2, b"I0000 00:00:1795657496.276373   31042 port.cc:153] oneDNN custom operations are on.\n")
@@ -33,7 +33,7 @@ def test_log_level_zero_shows_them():
 
 
 def test_enable_xla_cache_sets_the_flag_once(monkeypatch, tmp_path):
-    from rlkit.agents.tf_runtime import enable_xla_cache
+    from rlkit.cli_runtime import enable_xla_cache
 
     monkeypatch.delenv("RLKIT_XLA_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -47,7 +47,7 @@ def test_enable_xla_cache_sets_the_flag_once(monkeypatch, tmp_path):
 
 
 def test_enable_xla_cache_can_be_turned_off(monkeypatch):
-    from rlkit.agents.tf_runtime import enable_xla_cache
+    from rlkit.cli_runtime import enable_xla_cache
 
     monkeypatch.setenv("RLKIT_XLA_CACHE", "")
     monkeypatch.delenv("TF_XLA_FLAGS", raising=False)
