@@ -229,6 +229,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print(f"outputs: {sweep_dir} ({', '.join(p.name for p in written)})")
     if outcome.stopped:
         print(f"interrupted; continue with: rlkit sweep --resume {sweep_dir}", file=sys.stderr)
+    elif outcome.not_run:
+        print(f"{outcome.not_run} trials not run: the worker processes exited before taking them (their error is "
+              f"above); once fixed, continue with: rlkit sweep --resume {sweep_dir}", file=sys.stderr)
     elif outcome.exit_code:
         print(f"some trials failed (their errors are in sweep.json and trials/*/seed-*/trial.json); "
               f"rerun them with: rlkit sweep --resume {sweep_dir}", file=sys.stderr)

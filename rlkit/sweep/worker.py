@@ -94,7 +94,7 @@ def worker_main(conn: Any, num_threads: int) -> None:
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     began = time.perf_counter()
-    from rlkit.agents.tf_runtime import enable_xla_cache, quiet_tensorflow_logs
+    from rlkit.cli_runtime import enable_xla_cache, quiet_tensorflow_logs
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     enable_xla_cache()

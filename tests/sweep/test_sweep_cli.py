@@ -187,11 +187,12 @@ def test_a_trial_failing_at_run_time_is_recorded_and_the_rest_complete(tmp_path)
 
 def test_ctrl_c_stops_the_workers_with_checkpoints_and_resume_finishes(tmp_path):
     out = tmp_path / "stopped"
-    process = _popen("sweep", "--seeds", "0", *SMALL, "--set", "train.num_iterations=2000", "--no-video",
+    process = _popen("sweep", "--seeds", "0", *SMALL, "--set", "train.num_iterations=1000", "--no-video",
                      "--workers", "1", "--out", str(out))
     run_dir = out / "trials" / "base" / "seed-0"
     deadline = time.monotonic() + 240
     while not (run_dir / "checkpoints" / "ckpt-000000200").exists() and time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
         time.sleep(0.02)
     workers = _workers(process.pid)
     process.send_signal(signal.SIGINT)
@@ -204,7 +205,7 @@ def test_ctrl_c_stops_the_workers_with_checkpoints_and_resume_finishes(tmp_path)
     resumed = rlkit("sweep", "--resume", str(out), "--no-video")
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from ckpt-" in (run_dir / "train.log").read_text()
-    assert json.loads((run_dir / "summary.json").read_text())["iterations"] == 2000
+    assert json.loads((run_dir / "summary.json").read_text())["iterations"] == 1000
 
 
 @pytest.mark.parametrize("args,expected", [
