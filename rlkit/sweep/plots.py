@@ -21,11 +21,11 @@ def _figure(size: tuple[float, float] = (7.0, 4.2)):
 
 
 def _save(figure: Any, path: Path) -> Path:
-    from rlkit.viz import _replacing
+    from rlkit.fileio import atomic_write
 
     figure.tight_layout()
-    with _replacing(path) as tmp:
-        figure.savefig(tmp, format="png")
+    with atomic_write(path, "wb") as handle:
+        figure.savefig(handle, format="png")
     return Path(path)
 
 

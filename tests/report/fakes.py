@@ -27,7 +27,7 @@ def make_run(run_dir: Path, returns: list[float], seed: int = 0, video: bool = T
     run_dir.mkdir(parents=True, exist_ok=True)
     config = load_config(None, [f"train.seed={seed}", "train.num_iterations=" + str(100 * (len(returns) - 1) or 1)])
     dump_config(config, run_dir / "config.yaml")
-    recorder = MetricsRecorder(run_dir, tensorboard=False)
+    recorder = MetricsRecorder(run_dir)                  # no TensorBoard writer
     iterations = [100 * i for i in range(len(returns))]
     for i, (iteration, value) in enumerate(zip(iterations, returns)):
         recorder.record(iteration=iteration, env_steps=100 + iteration, episodes=i, eval_return=float(value),
