@@ -50,6 +50,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_config_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from rlkit.train.config import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
 def _cmd_backends(args: argparse.Namespace) -> int:
     from rlkit import backend
 
@@ -86,7 +95,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
                       progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
     try:
-        summary = trainer.run()
+        summary = trainer.run()  # holds the run directory's lock: one writer per run directory
     except TrainingInterrupted as stop:
         print(str(stop), file=sys.stderr)
         return 130
@@ -122,23 +131,66 @@ def _run_policy(run_dir: str) -> tuple:
     return config, lambda env: SavedModelPolicy(env.time_step_spec(), env.action_spec(), path)
 
 
+def _registered_baseline(args: argparse.Namespace) -> tuple:
+    """``(env, policy)`` for ``rlkit eval --env NAME --policy NAME``: any registered policy, no run directory."""
+    import inspect
+
+    from rlkit.core import Env, Policy
+    from rlkit.registry import get_registry, make
+
+    if args.run_dir:
+        raise _usage("pass either RUN_DIR (a trained run) or --env NAME --policy NAME (a registered policy), not both")
+    if not (args.env or args.policy):
+        raise _usage("pass RUN_DIR (a run written by `rlkit train`) or --env NAME --policy NAME (a registered policy)")
+    if not (args.env and args.policy):
+        raise _usage(f"--env and --policy go together: add --{'policy' if args.env else 'env'} NAME "
+                     "(see `rlkit list envs` / `rlkit list policies`)")
+    try:
+        env = make("envs", args.env, num_envs=args.episodes)
+    except (TypeError, ValueError) as err:
+        raise _usage(f"--env {args.env}: cannot build it with num_envs={args.episodes}: {err}") from None
+    if not isinstance(env, Env):
+        raise _usage(f"--env {args.env}: the registry entry built a {type(env).__name__}, not an rlkit Env")
+    factory = get_registry("policies").resolve(args.policy)
+    kwargs = {"time_step_spec": env.time_step_spec(), "action_spec": env.action_spec()}
+    try:
+        if "seed" in inspect.signature(factory).parameters:
+            kwargs["seed"] = args.seed
+    except (TypeError, ValueError):
+        pass
+    try:
+        policy = factory(**kwargs)
+    except TypeError as err:
+        raise _usage(f"--policy {args.policy}: cannot be built from the env's specs alone ({err}); "
+                     "evaluate a trained policy with `rlkit eval RUN_DIR`") from None
+    except ValueError as err:
+        raise _usage(f"--policy {args.policy}: does not fit {args.env}: {err}") from None
+    if not isinstance(policy, Policy):
+        raise _usage(f"--policy {args.policy}: the registry entry built a {type(policy).__name__}, not an rlkit Policy")
+    return env, policy
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from rlkit.metrics import evaluate
-    from rlkit.train.components import make_env
-
     from rlkit.envs.check import check_env_outputs
+    from rlkit.metrics import evaluate
 
-    config, make_policy = _run_policy(args.run_dir)
-    env = make_env(config, args.episodes, evaluation=True)
-    check_env_outputs(env, config.eval.env or config.env.name)
-    result = evaluate(env, make_policy(env), args.episodes, seed=args.seed)
+    if args.env or args.policy or not args.run_dir:
+        env, policy = _registered_baseline(args)
+        check_env_outputs(env, args.env)
+    else:
+        from rlkit.train.components import make_env
+
+        config, make_policy = _run_policy(args.run_dir)
+        env = make_env(config, args.episodes, evaluation=True)
+        check_env_outputs(env, config.eval.env or config.env.name)
+        policy = make_policy(env)
+    result = evaluate(env, policy, args.episodes, seed=args.seed)
     print(f"average return over {args.episodes} episodes: {result.average_return:.2f} "
           f"(min {result.returns.min():g}, max {result.returns.max():g}; average length {result.average_length:.1f} steps)")
     return 0
 
 
 def _cmd_video(args: argparse.Namespace) -> int:
-    import dataclasses
     from pathlib import Path
 
     from rlkit.train.components import make_env
@@ -146,7 +198,7 @@ def _cmd_video(args: argparse.Namespace) -> int:
 
     config, make_policy = _run_policy(args.run_dir)
     if args.episodes is not None:
-        config = dataclasses.replace(config, output=dataclasses.replace(config.output, video_episodes=args.episodes))
+        config = config.replace(output=config.output.replace(video_episodes=args.episodes))
     reasons: list[str] = []
     if not videos_possible(config, reasons.append):  # an env that cannot draw: no render(), or no pygame
         raise _usage(f"cannot render {config.env.name}: {reasons[0]}")
@@ -159,7 +211,6 @@ def _cmd_video(args: argparse.Namespace) -> int:
 def _cmd_plot(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from rlkit.fileio import CorruptFileError
     from rlkit.train.recorder import read_metrics
     from rlkit.viz import plot_returns
 
@@ -169,23 +220,39 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     rows = [row for row in read_metrics(run_dir / "metrics.csv") if row["eval_return"] is not None]
     if not rows:
         raise _usage(f"{run_dir}/metrics.csv has no evaluations to plot")
-    import json
-
-    from rlkit.train.run_dir import load_run_config
-
-    config = load_run_config(run_dir)
-    threshold = None  # the env's "solved" return, as the trainer recorded it
-    if (run_dir / "summary.json").is_file():
-        try:
-            threshold = json.loads((run_dir / "summary.json").read_text()).get("reward_threshold")
-        except (ValueError, AttributeError):
-            raise CorruptFileError(f"{run_dir / 'summary.json'} is damaged (not rlkit's JSON summary); remove it and run "
-                                   f"`rlkit train --resume {run_dir}` to write it again") from None
+    env_name, threshold = _run_env_and_threshold(run_dir)  # from the files: the env's plugin may be gone
     out = Path(args.out) if args.out else run_dir / "returns.png"
     plot_returns([r["iteration"] for r in rows], [r["eval_return"] for r in rows], out,
-                 title=f"{config.env.name}: average return", reward_threshold=threshold)
+                 title=f"{env_name}: average return", reward_threshold=threshold)
     print(f"wrote {out}")
     return 0
+
+
+def _run_env_and_threshold(run_dir: "Path") -> tuple[str, float | None]:
+    """The env name and its "solved" return as the run recorded them (``summary.json``, else the raw
+    ``config.yaml``), without building the env: ``rlkit plot`` works without the env's plugin."""
+    import json
+    import math
+
+    import yaml
+
+    summary: dict = {}
+    try:
+        loaded = json.loads((run_dir / "summary.json").read_text())
+        summary = loaded if isinstance(loaded, dict) else {}
+    except (OSError, ValueError):
+        pass
+    name = summary.get("env")
+    if not isinstance(name, str):
+        try:
+            config = yaml.safe_load((run_dir / "config.yaml").read_text())
+            name = config["env"]["name"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError):
+            name = None
+    threshold = summary.get("reward_threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+        threshold = None
+    return (name if isinstance(name, str) else run_dir.name), threshold
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
@@ -293,8 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar or log lines on the terminal (train.log keeps them)")
     p.set_defaults(func=_cmd_train)
 
-    p = sub.add_parser("eval", help="average return of a run's exported policy")
-    p.add_argument("run_dir", metavar="RUN_DIR")
+    p = sub.add_parser("eval", help="average return of a run's exported policy, or of any registered policy")
+    p.add_argument("run_dir", metavar="RUN_DIR", nargs="?", help="a run directory written by `rlkit train`")
+    p.add_argument("--env", metavar="NAME", help="a registered env (with --policy, instead of RUN_DIR)")
+    p.add_argument("--policy", metavar="NAME", help="a registered policy built from the env's specs, e.g. random")
     p.add_argument("--episodes", type=_positive_int, default=10, help="episodes to average (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the eval env (default 0)")
     p.set_defaults(func=_cmd_eval)
@@ -342,6 +411,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("backends", help="show which kernel backends are available and which is used")
     p.set_defaults(func=_cmd_backends)
+
+    p = sub.add_parser("config", help="the training config's JSON Schema (for editors)")
+    config_sub = p.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    config_sub.add_parser("schema", help="print the JSON Schema of train config files (rlkit config schema > FILE)"
+                          ).set_defaults(func=_cmd_config_schema)
     return parser
 
 
@@ -383,6 +457,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return int(args.func(args) or 0)
     except (ConfigError, _UsageError, BackendError, RegistryError, CorruptFileError, EnvCheckError) as err:
         print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("error: out of memory; lower replay.max_length, env.num_envs, eval.num_episodes or the network's "
+              "layer sizes (network.fc_layer_params)", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:
         if err.errno not in _IO_FIXES:

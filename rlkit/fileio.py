@@ -2,7 +2,7 @@
 
 The data goes to a temporary file in the same directory, is flushed and fsynced, then
 ``os.replace``d over the target (and the directory fsynced), so a reader sees the old file or the
-new one, never a torn one.
+new one, never a torn one. :func:`exclusive_lock` keeps a second process out of a directory.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file", "CorruptFileError",
-           "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST"]
+__all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file", "CorruptFileError", "exclusive_lock",
+           "LockHeldError", "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST"]
 
 FILE_MANIFEST = "rlkit_files.json"
 
@@ -23,6 +23,44 @@ FILE_MANIFEST = "rlkit_files.json"
 class CorruptFileError(ValueError):
     """A file rlkit wrote earlier that cannot be read back (truncated, edited, from another program);
     the message names the file and what to do."""
+
+
+class LockHeldError(OSError):
+    """Another process holds the lock; ``pid`` is the holder's process id when it wrote one (else ``None``)."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        super().__init__(f"{path} is locked by {'process ' + str(pid) if pid else 'another process'}")
+        self.path = path
+        self.pid = pid
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the block, or raise ``LockHeldError`` at once.
+
+    The kernel drops the lock when the holder's descriptor closes, including when the process dies
+    (SIGKILL too), so a crash never leaves a stale lock; the file itself stays, holding the pid of
+    its last holder (read for the error message only). Where ``fcntl`` is missing (Windows) the
+    block runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    target = Path(path)
+    fd = os.open(target, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            raise LockHeldError(target, int(text) if text.isdigit() else None) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(path: str | os.PathLike) -> None:

@@ -68,12 +68,15 @@ class Entry:
       target: the object, or a ``"pkg.module:Attr"`` string / entry point not loaded yet.
       source: where the entry comes from: ``"rlkit (built-in)"``, a distribution, or ``"runtime"``.
       kwargs: default keyword arguments ``make`` passes (call-site kwargs override them).
+      options: the declared options model (:class:`rlkit.options.Options`, or a lazy ``"pkg.module:Attr"``
+        string) that validates the keyword arguments; ``None``: undeclared, passed through unchecked.
     """
 
     name: str
     target: Any
     source: str
     kwargs: dict = field(default_factory=dict)
+    options: Any = None
     _loaded: Any = None
 
     @property
@@ -106,8 +109,12 @@ class Registry:
         self._entry_points_scanned = False
 
     # -- registering -------------------------------------------------------------------------
-    def register(self, name: str, target: Any, *, source: str = "runtime", overwrite: bool = False, **kwargs: Any) -> None:
-        """Register ``target`` (an object or a lazy ``"pkg.module:Attr"`` string) as ``name``."""
+    def register(self, name: str, target: Any, *, source: str = "runtime", overwrite: bool = False,
+                 options: Any = None, **kwargs: Any) -> None:
+        """Register ``target`` (an object or a lazy ``"pkg.module:Attr"`` string) as ``name``.
+
+        ``options``: the model of its keyword arguments (see :mod:`rlkit.options`), an object or a lazy string.
+        """
         if not isinstance(name, str) or not name:
             raise ValueError(f"{self.kind} names must be non-empty strings, got {name!r}")
         if name in self._entries and not overwrite:
@@ -115,7 +122,7 @@ class Registry:
                 f"{self.kind} name {name!r} is already registered (from {self._entries[name].source}); "
                 "pass overwrite=True to replace it"
             )
-        self._entries[name] = Entry(name, target, source, dict(kwargs))
+        self._entries[name] = Entry(name, target, source, dict(kwargs), options)
 
     def register_prefix(self, prefix: str, handler: Any, *, source: str = "runtime") -> None:
         """Route names ``"prefix:rest"`` to ``handler(rest, **kwargs)`` (a callable or lazy string)."""
@@ -140,6 +147,15 @@ class Registry:
     def resolve(self, name: str) -> Any:
         """The object registered as ``name`` (imported now if it was lazy)."""
         return self._load(self._lookup(name))
+
+    def options(self, name: str) -> Any:
+        """The options model declared for ``name`` (imported now if lazy), or ``None`` when it declares none."""
+        entry = self._find(name)
+        if entry is None or entry.options is None:
+            return None
+        if isinstance(entry.options, str):
+            entry.options = import_string(entry.options)
+        return entry.options
 
     def make(self, name: str, **kwargs: Any) -> Any:
         """Call the object registered as ``name`` with its default kwargs updated by ``kwargs``."""
@@ -256,17 +272,19 @@ def _register_builtins() -> None:
     def add(kind: str, name: str, target: str, **kwargs: Any) -> None:
         KINDS[kind].register(name, target, source=BUILTIN, **kwargs)
 
-    add("envs", "CartPole-v0", "rlkit.envs.cartpole:CartPole", max_episode_steps=200, reward_threshold=195.0)
-    add("envs", "CartPole-v1", "rlkit.envs.cartpole:CartPole", max_episode_steps=500, reward_threshold=475.0)
+    cartpole = "rlkit.envs.options:CartPoleOptions"
+    add("envs", "CartPole-v0", "rlkit.envs.cartpole:CartPole", options=cartpole, max_episode_steps=200, reward_threshold=195.0)
+    add("envs", "CartPole-v1", "rlkit.envs.cartpole:CartPole", options=cartpole, max_episode_steps=500, reward_threshold=475.0)
     KINDS["envs"].register_prefix("gymnasium", "rlkit.envs.gymnasium:load_gymnasium", source=BUILTIN)
-    add("agents", "dqn", "rlkit.agents.dqn:DqnAgent")
+    add("agents", "dqn", "rlkit.agents.dqn:DqnAgent", options="rlkit.agents.dqn.config:DqnConfig")
     add("policies", "random", "rlkit.policies:RandomPolicy")
     add("policies", "greedy", "rlkit.policies:GreedyPolicy")
     add("policies", "epsilon_greedy", "rlkit.policies:EpsilonGreedyPolicy")
     add("policies", "boltzmann", "rlkit.policies:BoltzmannPolicy")
-    add("replay_buffers", "uniform", "rlkit.replay:UniformReplayBuffer")
-    add("replay_buffers", "prioritized", "rlkit.replay:PrioritizedReplayBuffer")
-    add("networks", "q_network", "rlkit.networks:QNetwork")
+    add("replay_buffers", "uniform", "rlkit.replay:UniformReplayBuffer", options="rlkit.replay.options:UniformOptions")
+    add("replay_buffers", "prioritized", "rlkit.replay:PrioritizedReplayBuffer",
+        options="rlkit.replay.options:PrioritizedOptions")
+    add("networks", "q_network", "rlkit.networks:QNetwork", options="rlkit.networks.options:QNetworkOptions")
 
 
 _register_builtins()

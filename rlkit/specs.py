@@ -32,8 +32,11 @@ class ArraySpec:
     __slots__ = ("_shape", "_dtype", "_name")
 
     def __init__(self, shape: Sequence[int], dtype: Any, name: str | None = None) -> None:
-        self._shape = tuple(int(d) for d in shape)
+        self._shape = _check_shape(shape, name)
         self._dtype = np.dtype(dtype)
+        if self._dtype.kind not in "biuf":
+            raise TypeError(f"{_who(name)}: dtype must be a bool, integer or float type, got {self._dtype}; "
+                            "e.g. np.float32 or np.int64")
         self._name = name
 
     @property
@@ -85,7 +88,8 @@ class ArraySpec:
             self._fail(value, f"expected an array-like, got {type(value).__name__}")
         array = np.asarray(value)
         if array.dtype != self.dtype:
-            if array.dtype.kind not in "biuf" or (self.dtype.kind in "biu" and array.dtype.kind == "f"):
+            if array.dtype.kind not in "biuf" or (self.dtype.kind in "biu" and array.dtype.kind == "f") \
+                    or (array.dtype.kind == "b" and self.dtype.kind != "b"):
                 self._fail(value, f"dtype {array.dtype} cannot be used as {self.dtype}")
             if self.dtype.kind in "biu" and array.dtype.kind in "biu" and array.size:
                 info = np.iinfo(self.dtype) if self.dtype.kind != "b" else None
@@ -155,6 +159,9 @@ class BoundedArraySpec(ArraySpec):
             info = np.iinfo(dtype)
         low = (info.min if info is not None else False) if minimum is None else minimum
         high = (info.max if info is not None else True) if maximum is None else maximum
+        for bound in (low, high):
+            if np.asarray(bound).dtype.kind == "f" and np.isnan(np.asarray(bound, np.float64)).any():
+                raise ValueError(f"{_who(name, 'BoundedArraySpec')}: bounds must not be NaN, got {low!r}..{high!r}")
         try:
             self._minimum = np.array(low, dtype=dtype)
             self._maximum = np.array(high, dtype=dtype)
@@ -229,6 +236,25 @@ class BoundedArraySpec(ArraySpec):
         if self.dtype.kind == "b":
             return rng.integers(low.astype(np.int64), high.astype(np.int64), shape, endpoint=True).astype(bool)
         return rng.integers(low, high, shape, dtype=self.dtype, endpoint=True)
+
+
+def _who(name: str | None, kind: str = "spec") -> str:
+    return f"{kind} {name!r}" if name else kind
+
+
+def _check_shape(shape: Any, name: str | None) -> tuple[int, ...]:
+    """``shape`` as a tuple of ints >= 0, or a one-line ``TypeError``/``ValueError``."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{_who(name)}: shape must be a tuple of ints, got {shape!r}; e.g. (4,) or () for a scalar")
+    dims = []
+    for dim in shape:
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{_who(name)}: shape must be a tuple of ints, got {tuple(shape)!r}")
+        if dim < 0:
+            raise ValueError(f"{_who(name)}: shape dims must be >= 0, got {tuple(int(d) for d in shape)}; "
+                             "a spec describes one item without batch dims, so give its exact size")
+        dims.append(int(dim))
+    return tuple(dims)
 
 
 def _is_arraylike(value: Any) -> bool:

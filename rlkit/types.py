@@ -24,6 +24,7 @@ __all__ = [
     "termination",
     "truncation",
     "from_transition",
+    "make_time_step",
 ]
 
 
@@ -210,3 +211,43 @@ def from_transition(time_step: TimeStep, action_step: PolicyStep, next_time_step
         reward=next_time_step.reward,
         discount=next_time_step.discount,
     )
+
+
+def make_time_step(step_type: Any, reward: Any, discount: Any, observation: Any,
+                   batch_size: int | None = None) -> TimeStep:
+    """A ``TimeStep`` of fresh arrays with the contract's dtypes, from a kernel's outputs.
+
+    ``batch_size=None`` (an unbatched env): ``step_type``, ``reward`` and ``discount`` become 0-d
+    arrays (never NumPy scalars) and a leading axis of 1 is dropped everywhere, so ``[1]``-shaped
+    kernel outputs can be passed as they are. Batched: every field must have ``[batch_size]`` first.
+    Every array (observation leaves included) is copied, so the env may reuse its buffers::
+
+        return make_time_step(self._step_type, self._reward, self._discount, self._obs, self.batch_size)
+    """
+    outer = () if batch_size is None else (int(batch_size),)
+
+    def field(name: str, value: Any, dtype: Any) -> np.ndarray:
+        array = np.array(value, dtype=dtype)  # a copy
+        if batch_size is None and array.shape == (1,):
+            array = array.reshape(())
+        if array.shape != outer:
+            raise ValueError(f"make_time_step: {name} must have shape {outer} for batch_size={batch_size}, "
+                             f"got {array.shape}")
+        return array
+
+    def leaf(value: Any) -> np.ndarray:
+        array = np.array(value)  # a copy, dtype kept
+        if batch_size is None and array.ndim and array.shape[0] == 1 and np.ndim(step_type) == 1:
+            return array[0].copy()
+        if batch_size is not None and array.shape[:1] != outer:
+            raise ValueError(f"make_time_step: observation leaves must start with [{batch_size}], got {array.shape}")
+        return array
+
+    if isinstance(observation, dict):
+        obs: Any = {key: leaf(value) for key, value in observation.items()}
+    elif isinstance(observation, (tuple, list)):
+        obs = type(observation)(leaf(value) for value in observation)
+    else:
+        obs = leaf(observation)
+    return TimeStep(field("step_type", step_type, STEP_TYPE_DTYPE), field("reward", reward, REWARD_DTYPE),
+                    field("discount", discount, DISCOUNT_DTYPE), obs)

@@ -112,6 +112,8 @@ cdef class Simulator:
     cdef int32_t[::1] _step_type
 
     def __init__(self, num_envs, max_episode_steps):
+        if num_envs < 1 or max_episode_steps < 1:
+            raise ValueError(f"Simulator needs num_envs >= 1 and max_episode_steps >= 1, got {num_envs} and {max_episode_steps}")
         self.num_envs = num_envs
         self.max_episode_steps = max_episode_steps
         n = self.num_envs
@@ -146,7 +148,7 @@ cdef class Simulator:
         cdef Py_ssize_t i, n = self.num_envs
         cdef int code
         if actions.shape[0] != n:
-            raise ValueError(f"expected {n} actions, got {actions.shape[0]}")
+            raise ValueError(f"step expects int64[{n}] actions, got {actions.shape[0]} actions")
         for i in range(n):
             if actions[i] != 0 and actions[i] != 1:
                 return i
@@ -201,7 +203,7 @@ cdef class Simulator:
         cdef int code
         cdef int64_t episodes = 0, last = num_steps - 1, action
         if action_rng.shape[0] != n:
-            raise ValueError(f"expected {n} action streams, got {action_rng.shape[0]}")
+            raise ValueError(f"rollout_random expects uint64[{n}] action streams, got {action_rng.shape[0]}")
         with nogil:
             for t in range(num_steps):
                 for i in range(n):

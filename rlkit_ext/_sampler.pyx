@@ -103,8 +103,10 @@ cdef void _release(Buffers* held) noexcept:
         PyBuffer_Release(&held.views[held.acquired])
 
 
-def random_uint64(uint64_t[::1] rng_state, uint64_t[::1] out):
+def random_uint64(uint64_t[::1] rng_state not None, uint64_t[::1] out not None):
     cdef Py_ssize_t i
+    if rng_state.shape[0] != 1:
+        raise ValueError(f"random_uint64 expects rng_state uint64[1], got uint64[{rng_state.shape[0]}]")
     for i in range(out.shape[0]):
         out[i] = _next(&rng_state[0])
 
@@ -251,7 +253,7 @@ def sample_prioritized(object records, int64_t num_envs, int64_t max_length, int
                         pos = leaf % max_length
                         age = (head - 1 - pos + max_length) % max_length
                         priority = nodes[num_leaves + leaf]
-                        if age < num_steps - 1 or not priority > 0.0 or \
+                        if age < num_steps - 1 or not priority > 0.0 or env >= num_envs or \
                                 _step_type(rec, env * max_length + pos, record_size, step_type_offset) == LAST:
                             rejected += 1
                             continue

@@ -39,6 +39,8 @@ _DISCOUNTS = tuple(_constant(v, DISCOUNT_DTYPE) for v in (1.0, 1.0, 0.0, 1.0))
 
 def check_seed(seed: Any) -> int:
     """``seed`` as an int in ``[0, 2**64)``, or a ``TypeError``/``ValueError`` saying what is accepted."""
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed must be an int in [0, 2**64) or None, got the bool {seed!r}")
     try:
         number = operator.index(seed)
     except TypeError:
@@ -46,6 +48,39 @@ def check_seed(seed: Any) -> int:
     if not 0 <= number < 2**64:
         raise ValueError(f"seed must be in [0, 2**64), got {number}")
     return number
+
+
+def check_snapshot(snapshot: Any, sim: Any, names: tuple[str, ...]) -> None:
+    """``ValueError`` naming the field unless ``snapshot`` fits ``sim``'s arrays and holds values a
+    CartPole can reach: finite state and outputs, step types 0-2, done 0/1, clocks in
+    ``[0, max_episode_steps]``, discounts in [0, 1]. Nothing is written before it passes."""
+    if not hasattr(snapshot, "__contains__") or not hasattr(snapshot, "__getitem__"):
+        raise ValueError(f"not a CartPole snapshot: expected a dict of arrays from get_state(), got {type(snapshot).__name__}")
+    missing = [name for name in (*names, "started") if name not in snapshot]
+    if missing:
+        raise ValueError(f"not a CartPole snapshot: missing {', '.join(missing)}")
+    values = {}
+    for name in names:
+        target = getattr(sim, name)
+        value = values[name] = np.asarray(snapshot[name])
+        if value.shape != target.shape or value.dtype != target.dtype:
+            raise ValueError(f"CartPole snapshot field {name!r}: {value.dtype}{list(value.shape)} does not fit this env's "
+                             f"{target.dtype}{list(target.shape)} (built with another num_envs?)")
+    started = np.asarray(snapshot["started"])
+    if started.shape != (2,) or started.dtype != np.bool_:
+        raise ValueError(f"CartPole snapshot field 'started': expected bool[2], got {started.dtype}{list(started.shape)}")
+    rules = (("state", np.isfinite(values["state"]), "finite"), ("obs", np.isfinite(values["obs"]), "finite"),
+             ("reward", np.isfinite(values["reward"]), "finite"),
+             ("discount", (values["discount"] >= 0) & (values["discount"] <= 1), "in [0, 1]"),
+             ("step_type", (values["step_type"] >= 0) & (values["step_type"] <= 2), "0, 1 or 2 (FIRST, MID, LAST)"),
+             ("done", values["done"] <= 1, "0 or 1"),
+             ("elapsed", (values["elapsed"] >= 0) & (values["elapsed"] <= sim.max_episode_steps),
+              f"in [0, {sim.max_episode_steps}] (the time limit)"))
+    for name, ok, what in rules:
+        if not ok.all():
+            bad = values[name].reshape(-1)[int(np.argmin(ok.reshape(-1)))]
+            raise ValueError(f"CartPole snapshot field {name!r} must be {what}, got {bad}; restore a state taken "
+                             "by CartPole.get_state() (the file may be corrupt)")
 
 
 class CartPole(Env):
@@ -214,15 +249,7 @@ class CartPole(Env):
         """Continue exactly where :meth:`get_state` was taken (same ``num_envs`` and time limit)."""
         snapshot = state
         self._check_open()
-        missing = [name for name in (*self._SNAPSHOT_ARRAYS, "started") if name not in snapshot]
-        if missing:
-            raise ValueError(f"not a CartPole snapshot: missing {', '.join(missing)}")
-        for name in self._SNAPSHOT_ARRAYS:
-            target = getattr(self._sim, name)
-            value = np.asarray(snapshot[name])
-            if value.shape != target.shape or value.dtype != target.dtype:
-                raise ValueError(f"CartPole snapshot field {name!r}: {value.dtype}{list(value.shape)} does not fit this env's "
-                                 f"{target.dtype}{list(target.shape)} (built with another num_envs?)")
+        check_snapshot(snapshot, self._sim, self._SNAPSHOT_ARRAYS)
         for name in self._SNAPSHOT_ARRAYS:
             getattr(self._sim, name)[...] = snapshot[name]
         self._seeded, started = (bool(flag) for flag in np.asarray(snapshot["started"]))

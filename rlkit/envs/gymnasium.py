@@ -56,10 +56,11 @@ class GymnasiumEnv(Env):
             raise TypeError(f"GymnasiumEnv wraps a gymnasium.Env, got {type(gym_env).__name__}; "
                             "for vector envs use GymnasiumVectorEnv")
         self._gym_env = gym_env
-        self._discount = np.asarray(discount, DISCOUNT_DTYPE)
+        self._discount = np.asarray(_check_discount(discount), DISCOUNT_DTYPE)
         self._observation_spec = from_gymnasium_space(gym_env.observation_space, name="observation")
         self._action_spec = from_gymnasium_space(gym_env.action_space, name="action")
         self._done = False
+        self._closed = False
 
     @property
     def gym_env(self) -> Any:
@@ -78,10 +79,12 @@ class GymnasiumEnv(Env):
                         np.asarray(1.0, DISCOUNT_DTYPE), _cast(self._observation_spec, observation))
 
     def _reset(self, seed: int | None) -> TimeStep:
+        _check_open(self)
         observation, _ = self._gym_env.reset(seed=seed)
         return self._first(observation)
 
     def _step(self, action: Any) -> TimeStep:
+        _check_open(self)
         if self._done:
             observation, _ = self._gym_env.reset()
             return self._first(observation)
@@ -94,6 +97,7 @@ class GymnasiumEnv(Env):
 
     def render(self, env_index: int = 0) -> np.ndarray:
         """The gymnasium env's ``render()`` frame (make it with ``render_mode="rgb_array"``)."""
+        _check_open(self)
         if env_index != 0:
             raise IndexError(f"an unbatched env has only env_index 0, got {env_index}")
         if self._gym_env.render_mode != "rgb_array":
@@ -102,6 +106,7 @@ class GymnasiumEnv(Env):
         return np.asarray(self._gym_env.render())
 
     def close(self) -> None:
+        self._closed = True
         self._gym_env.close()
 
     def __repr__(self) -> str:
@@ -128,10 +133,11 @@ class GymnasiumVectorEnv(Env):
         mode = vector_env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
         self._mode = mode if isinstance(mode, AutoresetMode) else AutoresetMode(mode)
         self._modes = AutoresetMode
-        self._discount = float(discount)
+        self._discount = _check_discount(discount)
         self._observation_spec = from_gymnasium_space(vector_env.single_observation_space, name="observation")
         self._action_spec = from_gymnasium_space(vector_env.single_action_space, name="action")
         self._done = np.zeros(self._num_envs, bool)
+        self._closed = False
 
     @property
     def batch_size(self) -> int:
@@ -153,6 +159,7 @@ class GymnasiumVectorEnv(Env):
         return self._action_spec
 
     def _reset(self, seed: int | None) -> TimeStep:
+        _check_open(self)
         observation, _ = self._env.reset(seed=seed)
         self._done[:] = False
         n = self._num_envs
@@ -160,6 +167,7 @@ class GymnasiumVectorEnv(Env):
                         np.ones(n, DISCOUNT_DTYPE), _cast(self._observation_spec, observation))
 
     def _step(self, action: Any) -> TimeStep:
+        _check_open(self)
         restarting = self._done.copy()
         if self._mode == self._modes.DISABLED and restarting.any():
             self._env.reset(options={"reset_mask": restarting})  # leave the terminal states before stepping
@@ -185,6 +193,7 @@ class GymnasiumVectorEnv(Env):
 
     def render(self, env_index: int = 0) -> np.ndarray:
         """Frame ``env_index`` of the vector env's ``render()`` (make it with ``render_mode="rgb_array"``)."""
+        _check_open(self)
         if not 0 <= env_index < self._num_envs:
             raise IndexError(f"env_index {env_index} is out of range for {self._num_envs} envs")
         frames = self._env.render()
@@ -193,10 +202,23 @@ class GymnasiumVectorEnv(Env):
         return np.asarray(frames[env_index])
 
     def close(self) -> None:
+        self._closed = True
         self._env.close()
 
     def __repr__(self) -> str:
         return f"GymnasiumVectorEnv({self._env})"
+
+
+def _check_open(env: Env) -> None:
+    if env._closed:  # type: ignore[attr-defined]
+        raise RuntimeError(f"{type(env).__name__} is closed: create a new env (e.g. rlkit.envs.load(...)) to keep stepping")
+
+
+def _check_discount(discount: Any) -> float:
+    if isinstance(discount, (bool, np.bool_)) or not isinstance(discount, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(discount) <= 1.0:
+        raise ValueError(f"discount must be a number in [0, 1] (1.0 as in suite_gym), got {discount!r}")
+    return float(discount)
 
 
 def _assign_row(batch: Any, index: int, value: Any) -> None:

@@ -27,6 +27,10 @@ import numpy as np
 __all__ = [
     "CartPoleSimulator",
     "seed_streams",
+    "check_sizes",
+    "check_actions",
+    "check_rollout",
+    "check_action_rng",
     "GRAVITY",
     "MASSCART",
     "MASSPOLE",
@@ -81,6 +85,41 @@ def seed_streams(seed: int, num_envs: int) -> np.ndarray:
     return np.array([_mix64((base + (i + 1) * _GOLDEN) & _MASK64) for i in range(num_envs)], dtype=np.uint64)
 
 
+def _shape(array: np.ndarray) -> str:
+    return f"{getattr(array, 'dtype', type(array).__name__)}{list(np.shape(array))}"
+
+
+def check_sizes(num_envs: int, max_episode_steps: int) -> None:
+    """``ValueError`` unless both are ints >= 1 (the Python-side kernels' constructor check)."""
+    if int(num_envs) < 1 or int(max_episode_steps) < 1:
+        raise ValueError(f"Simulator needs num_envs >= 1 and max_episode_steps >= 1, got {num_envs} and {max_episode_steps}")
+
+
+def check_actions(actions: np.ndarray, num_envs: int) -> None:
+    """``ValueError`` unless ``actions`` is an int64 C-contiguous ``[num_envs]`` array (checked before any read)."""
+    if (type(actions) is not np.ndarray or actions.shape != (num_envs,) or actions.dtype != np.int64
+            or not actions.flags.c_contiguous):
+        raise ValueError(f"step expects int64[{num_envs}] actions (C-contiguous), got {_shape(actions)}")
+
+
+def check_rollout(num_envs: int, actions: np.ndarray, obs: np.ndarray, reward: np.ndarray, discount: np.ndarray,
+                  step_type: np.ndarray) -> None:
+    """``ValueError`` unless the ``rollout`` arrays have the dtypes and ``[T, N(, 4)]`` shapes of the contract."""
+    expected = (("actions", actions, np.int64, 2), ("obs", obs, np.float32, 3), ("reward", reward, np.float32, 2),
+                ("discount", discount, np.float32, 2), ("step_type", step_type, np.int32, 2))
+    steps = np.shape(actions)[0] if np.ndim(actions) else -1
+    for name, array, dtype, ndim in expected:
+        shape = (steps, num_envs, 4)[:ndim]
+        if type(array) is not np.ndarray or array.dtype != dtype or array.shape != shape or not array.flags.c_contiguous:
+            raise ValueError(f"rollout expects {name} {np.dtype(dtype)}{list(shape)} (C-contiguous), got {_shape(array)}")
+
+
+def check_action_rng(action_rng: np.ndarray, num_envs: int) -> None:
+    """``ValueError`` unless ``action_rng`` is a uint64 ``[num_envs]`` array."""
+    if type(action_rng) is not np.ndarray or action_rng.shape != (num_envs,) or action_rng.dtype != np.uint64:
+        raise ValueError(f"rollout_random expects uint64[{num_envs}] action streams, got {_shape(action_rng)}")
+
+
 class CartPoleSimulator(Protocol):
     """``N`` cart-poles with their own RNG streams and episode clocks.
 
@@ -104,7 +143,9 @@ class CartPoleSimulator(Protocol):
     discount: np.ndarray
     step_type: np.ndarray
 
-    def __init__(self, num_envs: int, max_episode_steps: int) -> None: ...
+    def __init__(self, num_envs: int, max_episode_steps: int) -> None:
+        """``ValueError`` unless both are >= 1. Every method checks the shapes and dtypes of the arrays
+        it is given (``ValueError`` naming expected and given) before it reads or writes them."""
 
     def seed(self, seed: int) -> None:
         """Re-seed every env's stream from ``seed`` (see :func:`seed_streams`)."""

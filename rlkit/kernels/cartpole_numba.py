@@ -31,6 +31,10 @@ from rlkit.kernels.cartpole import (
     TOTAL_MASS,
     TRUNCATED,
     X_THRESHOLD,
+    check_action_rng,
+    check_actions,
+    check_rollout,
+    check_sizes,
     seed_streams,
 )
 
@@ -172,6 +176,7 @@ class Simulator:
     """``num_envs`` cart-poles (see :class:`rlkit.kernels.cartpole.CartPoleSimulator`)."""
 
     def __init__(self, num_envs: int, max_episode_steps: int) -> None:
+        check_sizes(num_envs, max_episode_steps)
         self.num_envs = int(num_envs)
         self.max_episode_steps = int(max_episode_steps)
         n = self.num_envs
@@ -185,6 +190,7 @@ class Simulator:
         self.step_type = np.zeros(n, np.int32)
         self._arrays = (self.state, self.elapsed, self.done, self.rng)
         self._outputs = (self.obs, self.reward, self.discount, self.step_type)
+        self._action_shape = (n,)
 
     def seed(self, seed: int) -> None:
         self.rng[:] = seed_streams(seed, self.num_envs)
@@ -193,6 +199,8 @@ class Simulator:
         _reset(*self._arrays, *self._outputs)
 
     def step(self, actions: np.ndarray) -> int:
+        if type(actions) is not np.ndarray or actions.shape != self._action_shape or actions.dtype != np.int64:
+            check_actions(actions, self.num_envs)
         return _step(*self._arrays, actions, self.max_episode_steps, *self._outputs)
 
     def step_one(self, action: int) -> int:
@@ -200,12 +208,14 @@ class Simulator:
 
     def rollout(self, actions: np.ndarray, obs: np.ndarray, reward: np.ndarray, discount: np.ndarray,
                 step_type: np.ndarray) -> int:
+        check_rollout(self.num_envs, actions, obs, reward, discount, step_type)
         bad = _rollout(*self._arrays, actions, self.max_episode_steps, obs, reward, discount, step_type)
         if bad < 0 and actions.shape[0]:
             self.obs[:], self.reward[:], self.discount[:], self.step_type[:] = obs[-1], reward[-1], discount[-1], step_type[-1]
         return bad
 
     def rollout_random(self, num_steps: int, action_rng: np.ndarray) -> int:
+        check_action_rng(action_rng, self.num_envs)
         return _rollout_random(*self._arrays, action_rng, int(num_steps), self.max_episode_steps, *self._outputs)
 
     def set_state(self, states: np.ndarray) -> None:

@@ -23,6 +23,10 @@ from rlkit.kernels.cartpole import (
     TOTAL_MASS,
     TRUNCATED,
     X_THRESHOLD,
+    check_action_rng,
+    check_actions,
+    check_rollout,
+    check_sizes,
     seed_streams,
 )
 
@@ -75,6 +79,7 @@ class Simulator:
     """``num_envs`` cart-poles (see :class:`rlkit.kernels.cartpole.CartPoleSimulator`)."""
 
     def __init__(self, num_envs: int, max_episode_steps: int) -> None:
+        check_sizes(num_envs, max_episode_steps)
         self.num_envs = int(num_envs)
         self.max_episode_steps = int(max_episode_steps)
         n = self.num_envs
@@ -125,6 +130,7 @@ class Simulator:
         step_type[:] = np.minimum(codes, 2)
 
     def step(self, actions: np.ndarray) -> int:
+        check_actions(actions, self.num_envs)
         bad = _first_invalid(actions)
         if bad >= 0:
             return bad
@@ -142,6 +148,7 @@ class Simulator:
 
     def rollout(self, actions: np.ndarray, obs: np.ndarray, reward: np.ndarray, discount: np.ndarray,
                 step_type: np.ndarray) -> int:
+        check_rollout(self.num_envs, actions, obs, reward, discount, step_type)
         bad = _first_invalid(actions.reshape(-1))
         if bad >= 0:
             return bad
@@ -153,6 +160,7 @@ class Simulator:
         return -1
 
     def rollout_random(self, num_steps: int, action_rng: np.ndarray) -> int:
+        check_action_rng(action_rng, self.num_envs)
         episodes = 0
         for _ in range(int(num_steps)):
             actions = (_next64(action_rng, self._all) >> _S63).astype(np.int64)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rlkit.kernels.sampler import GAVE_UP, LAST, NO_VALID_WINDOW
+from rlkit.kernels.sampler import GAVE_UP, LAST, NO_VALID_WINDOW, check_arguments
 from rlkit.kernels.sumtree_numpy import descend
 
 __all__ = ["sample_uniform", "sample_prioritized", "random_uint64"]
@@ -35,6 +35,9 @@ def _below(z: np.ndarray, n: int) -> np.ndarray:
 
 
 def random_uint64(rng_state: np.ndarray, out: np.ndarray) -> None:
+    if rng_state.shape != (1,) or rng_state.dtype != np.uint64 or out.ndim != 1:
+        raise ValueError(f"random_uint64 expects rng_state uint64[1] and out [N], got {rng_state.dtype}"
+                         f"{list(rng_state.shape)} and {list(out.shape)}")
     out[:] = _draw(rng_state, out.shape[0])
 
 
@@ -56,6 +59,10 @@ def _gather(rec, dst, env, first, num_steps, max_length) -> None:
 
 def sample_uniform(records, num_envs, max_length, record_size, step_type_offset, count, num_steps, num_last,
                    rng_state, out, ids, info, max_rounds) -> int:
+    if num_envs <= 0 or max_length <= 0 or num_steps <= 0 or count < 0:
+        return NO_VALID_WINDOW
+    check_arguments("sample_uniform", records, num_envs, max_length, record_size, step_type_offset, num_steps,
+                    rng_state, out, ids, info)
     rec, dst = _views(records, num_envs, max_length, record_size, step_type_offset, out, num_steps)
     m = ids.shape[0]
     stored = min(count, max_length)
@@ -94,6 +101,10 @@ def sample_uniform(records, num_envs, max_length, record_size, step_type_offset,
 
 def sample_prioritized(records, num_envs, max_length, record_size, step_type_offset, count, num_steps, tree,
                        rng_state, out, ids, info, max_rounds) -> int:
+    if num_envs <= 0 or max_length <= 0 or num_steps <= 0 or count < 0:
+        return NO_VALID_WINDOW
+    check_arguments("sample_prioritized", records, num_envs, max_length, record_size, step_type_offset, num_steps,
+                    rng_state, out, ids, info, tree)
     rec, dst = _views(records, num_envs, max_length, record_size, step_type_offset, out, num_steps)
     m = ids.shape[0]
     num_leaves = tree.shape[0] // 2
@@ -114,8 +125,8 @@ def sample_prioritized(records, num_envs, max_length, record_size, step_type_off
         leaf = descend(tree, _unit(_draw(rng_state, pending.shape[0])) * total)
         env, pos = leaf // max_length, leaf % max_length
         age = (head - 1 - pos) % max_length
-        ok = (age >= num_steps - 1) & (tree[num_leaves + leaf] > 0.0)
-        ok &= _step_types(rec, env, pos, step_type_offset) != LAST
+        ok = (age >= num_steps - 1) & (tree[num_leaves + leaf] > 0.0) & (env < num_envs)
+        ok[ok] = _step_types(rec, env[ok], pos[ok], step_type_offset) != LAST
         leaf_out[pending[ok]] = leaf[ok]
         pending = pending[~ok]
         if pending.shape[0] == 0:

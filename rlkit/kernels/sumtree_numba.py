@@ -8,12 +8,17 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from rlkit.kernels.sumtree import check_find, check_update
+
 __all__ = ["update", "find"]
 
 
 @numba.njit(cache=True, error_model="numpy", nogil=True)
 def _update(tree, leaves, values):
     num_leaves = tree.shape[0] // 2
+    for i in range(leaves.shape[0]):
+        if leaves[i] < 0 or leaves[i] >= num_leaves:
+            raise ValueError("leaf " + str(leaves[i]) + " outside the tree's " + str(num_leaves) + " leaves")
     for i in range(leaves.shape[0]):
         node = leaves[i] + num_leaves
         tree[node] = values[i]
@@ -44,8 +49,10 @@ def _find(tree, targets, out):
 
 
 def update(tree: np.ndarray, leaves: np.ndarray, values: np.ndarray) -> None:
+    check_update(tree, leaves, values)
     _update(tree, leaves, values)
 
 
 def find(tree: np.ndarray, targets: np.ndarray, out: np.ndarray) -> None:
+    check_find(tree, targets, out)
     _find(tree, targets, out)

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from rlkit.kernels.sumtree import check_find, check_update
+
 __all__ = ["update", "find", "descend"]
 
 
 def update(tree: np.ndarray, leaves: np.ndarray, values: np.ndarray) -> None:
+    check_update(tree, leaves, values)
     num_leaves = tree.shape[0] // 2
     leaves = np.asarray(leaves, np.int64)
     values = np.asarray(values, np.float64)
+    if leaves.size and (leaves.min() < 0 or leaves.max() >= num_leaves):
+        bad = leaves[(leaves < 0) | (leaves >= num_leaves)][0]
+        raise ValueError(f"leaf {bad} outside the tree's {num_leaves} leaves")
     if leaves.size == 0:
         return
     # later duplicates win, as in the sequential kernels
@@ -37,4 +43,5 @@ def descend(tree: np.ndarray, targets: np.ndarray) -> np.ndarray:
 
 
 def find(tree: np.ndarray, targets: np.ndarray, out: np.ndarray) -> None:
+    check_find(tree, targets, out)
     out[:] = descend(tree, np.asarray(targets, np.float64))

@@ -16,9 +16,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from rlkit.networks.options import QNetworkOptions
 from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies.base import discrete_action_info
-from rlkit.policies.q_mirror import MIRROR_ACTIVATIONS, QValueMirror
+from rlkit.policies.q_mirror import QValueMirror
 from rlkit.specs import ArraySpec
 
 apply_default_threads()  # before any TensorFlow op: one thread is fastest for these networks
@@ -33,8 +34,7 @@ class QNetwork(keras.Model):
       observation_spec: an ``ArraySpec`` (observations are flattened and cast to float32).
       action_spec: a scalar integer ``BoundedArraySpec``; one output per action in ``[minimum, maximum]``.
       fc_layer_params: units of each hidden layer.
-      activation: hidden activation name (one of ``rlkit.policies.MIRROR_ACTIVATIONS``, so the
-        acting mirror can reproduce it).
+      activation: hidden activation name (one the acting mirror reproduces: ``QNetworkOptions``).
       dueling: ``Q = V + (A - mean(A))`` from a value and an advantage head (Wang et al., 2016).
       seed: seeds every initialiser (``None``: Keras' global seed).
     """
@@ -53,13 +53,9 @@ class QNetwork(keras.Model):
         if not isinstance(observation_spec, ArraySpec):
             raise TypeError(f"QNetwork needs a single ArraySpec observation spec, got {observation_spec!r}")
         num_actions, _, _ = discrete_action_info(action_spec, "QNetwork")
-        units = tuple(int(u) for u in fc_layer_params)
-        if any(u < 1 for u in units):
-            raise ValueError(f"fc_layer_params must be positive ints, got {fc_layer_params!r}")
-        if activation not in MIRROR_ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(MIRROR_ACTIVATIONS)}, got {activation!r}")
-        if dueling and not units:
-            raise ValueError("dueling=True needs at least one hidden layer in fc_layer_params")
+        options = QNetworkOptions(fc_layer_params=tuple(int(u) for u in fc_layer_params), activation=activation,
+                                  dueling=bool(dueling))  # the rules, declared once (rlkit.networks.options)
+        units = options.fc_layer_params
         self._observation_spec = observation_spec
         self._action_spec = action_spec
         self._fc_layer_params = units

@@ -22,6 +22,10 @@ class SeededPolicy(Policy):
     def __init__(self, time_step_spec: TimeStep, action_spec: Any, seed: int | np.random.SeedSequence | None = None,
                  policy_state_spec: Any = (), info_spec: Any = ()) -> None:
         super().__init__(time_step_spec, action_spec, policy_state_spec, info_spec)
+        if isinstance(seed, (bool, np.bool_)) or not (seed is None or isinstance(seed, (int, np.integer, np.random.SeedSequence))):
+            raise TypeError(f"{type(self).__name__}: seed must be an int >= 0 or None, got {seed!r}")
+        if isinstance(seed, (int, np.integer)) and seed < 0:
+            raise ValueError(f"{type(self).__name__}: seed must be an int >= 0 or None, got {seed}")
         self._rng = np.random.Generator(np.random.PCG64(seed))
 
     @property

@@ -23,6 +23,7 @@ import numpy as np
 
 from rlkit import backend as _backend
 from rlkit.kernels.qmirror import ACTIVATIONS
+from rlkit.checks import check_count
 
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 
@@ -48,7 +49,10 @@ class QValueMirror:
         params: Any = None,
         backend: str = "auto",
     ) -> None:
-        sizes = [int(s) for s in layer_sizes]
+        try:
+            sizes = [check_count(s, "layer_sizes entry") for s in layer_sizes]
+        except (TypeError, ValueError):
+            sizes = []
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"layer_sizes must be [obs_dim, *hidden, num_actions] of positive ints, got {layer_sizes!r}")
         if activation not in MIRROR_ACTIVATIONS:
@@ -158,7 +162,13 @@ class QValueMirror:
 
     # -- forward ------------------------------------------------------------------------------
     def _as_batch(self, observations: Any) -> tuple[np.ndarray, bool]:
-        obs = np.asarray(observations, dtype=np.float32)
+        obs = np.asarray(observations)
+        if obs.dtype.kind not in "biuf":
+            raise ValueError(f"observations must be real numbers, got dtype {obs.dtype}")
+        obs = obs.astype(np.float32, copy=False)
+        if obs.ndim == 0:
+            raise ValueError(f"observations must have shape [N, {int(self._sizes[0])}] or [{int(self._sizes[0])}], "
+                             "got a scalar")
         if obs.ndim == 1:
             batch, single = obs[None, :], True
         else:
@@ -178,15 +188,36 @@ class QValueMirror:
         return out[0] if single else out
 
     def greedy_actions(self, observations: Any) -> np.ndarray:
-        """First argmax action index ``[N]`` (int64) for observations ``[N, D]``."""
+        """First argmax action index ``[N]`` (int64) for observations ``[N, D]``; ``ValueError`` on NaN or inf."""
         batch, _ = self._as_batch(observations)
         out = np.empty(batch.shape[0], np.int64)
-        self._kernels.greedy_actions(batch, self._params, self._sizes, self._activation_code, self._dueling, out)
+        bad = self._kernels.greedy_actions(batch, self._params, self._sizes, self._activation_code, self._dueling, out)
+        if bad >= 0:
+            raise ValueError(f"observation {bad} of the batch holds NaN or inf: {batch[bad]}; "
+                             "the Q-network needs finite observations (check the env)")
         return out
 
     def greedy_action(self, observation: np.ndarray) -> int:
-        """First argmax action index of one float32 observation ``[D]`` (the hot path: no checks beyond NumPy's)."""
-        return self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code, self._dueling)
+        """First argmax action index of one observation ``[D]`` (the hot path: the kernel checks the
+        shape; anything but a float32 ``[D]`` array is converted first). ``ValueError`` on NaN or inf."""
+        try:
+            best = self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code,
+                                               self._dueling)
+        except Exception:  # not a float32 [D] array for the compiled kernel: convert (or say why not) and retry
+            observation = self._one(observation)
+            best = self._kernels.greedy_action(observation, self._params, self._sizes, self._activation_code,
+                                               self._dueling)
+        if best < 0:
+            raise ValueError(f"observation {observation} holds NaN or inf; the Q-network needs finite observations "
+                             "(check the env)")
+        return best
+
+    def _one(self, observation: Any) -> np.ndarray:
+        obs = np.asarray(observation)
+        if obs.ndim != 1 or obs.dtype.kind not in "biuf":
+            raise ValueError(f"greedy_action expects one observation of shape ({self.observation_size},) and a real "
+                             f"dtype, got shape {obs.shape} and dtype {obs.dtype}")
+        return np.ascontiguousarray(obs, np.float32)
 
     def __repr__(self) -> str:
         return (

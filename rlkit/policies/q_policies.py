@@ -45,6 +45,8 @@ class _QPolicy(SeededPolicy):
         self._scalar = dtype.type
         self._dtype = dtype
         self._obs_ndim = len(obs_spec.shape)
+        self._obs_shape = tuple(obs_spec.shape)
+        self._obs_size = q_values.observation_size
 
     @property
     def q_values_mirror(self) -> QValueMirror:
@@ -55,18 +57,30 @@ class _QPolicy(SeededPolicy):
         obs = observation if type(observation) is np.ndarray else np.asarray(observation)
         if obs.ndim != self._obs_ndim:
             return None
+        if obs.shape != self._obs_shape:
+            self._bad_shape(obs)
         if obs.dtype != np.float32 or self._obs_ndim != 1:
+            if obs.dtype.kind not in "biuf":
+                raise ValueError(f"{type(self).__name__}: observation dtype {obs.dtype} is not a real number type; "
+                                 f"expected {self._time_step_spec.observation!r}")
             obs = np.ascontiguousarray(obs, dtype=np.float32).reshape(-1)
         return obs
 
     def _batch(self, observation: Any) -> np.ndarray:
-        obs = np.asarray(observation, np.float32)
-        if obs.ndim != self._obs_ndim + 1:
-            raise ValueError(
-                f"{type(self).__name__}: observation shape {obs.shape} is neither one observation "
-                f"{self._time_step_spec.observation.shape} nor a batch [N, *{self._time_step_spec.observation.shape}]"
-            )
-        return obs.reshape(obs.shape[0], -1)
+        obs = np.asarray(observation)
+        if obs.ndim != self._obs_ndim + 1 or obs.shape[1:] != self._obs_shape:
+            self._bad_shape(obs)
+        if obs.dtype.kind not in "biuf":
+            raise ValueError(f"{type(self).__name__}: observation dtype {obs.dtype} is not a real number type; "
+                             f"expected {self._time_step_spec.observation!r}")
+        return obs.astype(np.float32, copy=False).reshape(obs.shape[0], -1)
+
+    def _bad_shape(self, obs: np.ndarray) -> None:
+        shape = self._obs_shape
+        raise ValueError(
+            f"{type(self).__name__}: observation shape {obs.shape} is neither one observation {shape} nor a batch "
+            f"[N, {', '.join(map(str, shape))}]; pass observations shaped like the env's observation_spec"
+        )
 
     def _to_actions(self, indices: np.ndarray) -> np.ndarray:
         return (indices + self._minimum).astype(self._dtype, copy=False)
@@ -197,6 +211,9 @@ class BoltzmannPolicy(_ScheduledPolicy):
     def probabilities(self, observations: Any) -> np.ndarray:
         """Action probabilities ``[N, A]`` (float64) for observations ``[N, D]``."""
         logits = self._mirror.q_values(observations).astype(np.float64) / self._value
+        if not np.isfinite(logits).all():
+            raise ValueError(f"{type(self).__name__}: the Q-values are not finite (NaN or inf observations, or "
+                             f"temperature {self._value} too small): {logits}")
         logits -= logits.max(axis=-1, keepdims=True)
         weights = np.exp(logits)
         return weights / weights.sum(axis=-1, keepdims=True)

@@ -16,6 +16,7 @@ import numpy as np
 from rlkit import nest
 from rlkit.specs import ArraySpec, validate_nest
 from rlkit.types import STEP_TYPE_DTYPE, Trajectory
+from rlkit.validation import check_step_types
 
 __all__ = ["RecordLayout"]
 
@@ -143,5 +144,7 @@ class RecordLayout:
                     f"{method}: field {field!r} does not match the data spec for batch_size={num_envs} "
                     f"(every field needs leading {dims} dims): {err}"
                 ) from None
+            if field in ("step_type", "next_step_type"):
+                check_step_types(checked, field, method)
             leaves.extend(nest.flatten(checked))
         return leaves

@@ -15,10 +15,12 @@ from rlkit.types import StepType, Trajectory
 __all__ = ["PrioritizedReplayBuffer"]
 
 
-def _check_fraction(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not math.isfinite(value) or value < 0.0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+def _check_fraction(name: str, value: float, maximum: float = math.inf) -> float:
+    """``value`` as a float in ``[0, maximum]`` (``[0, inf)`` by default), else a one-line ``ValueError``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.floating, np.integer)) \
+            or not math.isfinite(value) or not 0.0 <= value <= maximum:
+        allowed = "a finite number >= 0" if maximum == math.inf else f"a number in [0, {maximum:g}]"
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
     return float(value)
 
 
@@ -38,7 +40,7 @@ class PrioritizedReplayBuffer(RecordReplayBuffer, PrioritizedReplay):
         buffer.update_priorities(info.ids, np.abs(td_errors))
 
     Args:
-      alpha: priority exponent (0: uniform).
+      alpha: priority exponent in [0, 1] (0: uniform, 1: fully proportional).
       beta: importance-sampling exponent in [0, 1], or a schedule ``beta(step) -> float`` where ``step``
         counts the batches sampled from this buffer so far (``sample`` counts 1, ``sample_block`` K;
         i.e. gradient steps when each batch feeds one step). The counter is saved with the buffer.
@@ -50,9 +52,9 @@ class PrioritizedReplayBuffer(RecordReplayBuffer, PrioritizedReplay):
                  alpha: float = 0.6, beta: float | Callable[[int], float] = 0.4, epsilon: float = 1e-6,
                  seed: int | None = None, backend: str | None = None) -> None:
         super().__init__(data_spec, batch_size, max_length, seed, backend)
-        self._alpha = _check_fraction("alpha", alpha)
+        self._alpha = _check_fraction("alpha", alpha, 1.0)
         if not callable(beta):
-            beta = _check_fraction("beta", beta)
+            beta = _check_fraction("beta", beta, 1.0)
         self._beta = beta
         self._epsilon = _check_fraction("epsilon", epsilon)
         self._sumtree = _backend.load("sumtree", self._backend)
@@ -74,7 +76,7 @@ class PrioritizedReplayBuffer(RecordReplayBuffer, PrioritizedReplay):
     def beta_at(self, step: int) -> float:
         """The importance-sampling exponent for the ``step``-th sampled batch."""
         beta = self._beta(step) if callable(self._beta) else self._beta
-        return _check_fraction(f"beta({step})", beta)
+        return _check_fraction(f"beta({step})", beta, 1.0)
 
     def total_priority(self) -> float:
         """Sum of ``priority**alpha`` over stored rows (the sum tree's root)."""

@@ -7,7 +7,14 @@
 
 Class attributes tune what is checked: ``seeded`` (``reset(seed=s)`` replays episodes: default
 True), ``seed_sensitive`` (different seeds give different first observations: default True),
-``max_steps_to_last`` (an episode must end within this many steps of random actions).
+``max_steps_to_last`` (an episode must end within this many steps of random actions),
+``time_limit`` (the ``make_env`` envs truncate episodes at this many steps: then truncation must
+give discount 1; default ``None``, not checked), ``renders`` (``render()`` must work: default
+``None``: checked unless it raises ``NotImplementedError``; ``False``: not checked).
+
+Beyond specs, dtypes and step types it checks what ``docs/plugins.md`` promises: the action is
+ignored on the autoreset step, successive time steps share no writable arrays (and earlier ones
+never change), truncation keeps discount 1, and ``render`` returns ``uint8 [H, W, 3]``.
 """
 from __future__ import annotations
 
@@ -30,6 +37,30 @@ def _outer(env: Env) -> tuple[int, ...]:
 
 def _leaves_equal(a: Any, b: Any) -> bool:
     return all(np.array_equal(x, y, equal_nan=True) for x, y in zip(nest.flatten(a), nest.flatten(b)))
+
+
+def _other_action(spec: Any, action: Any) -> np.ndarray:
+    """A valid action different from ``action`` wherever the spec allows another value."""
+    action = np.asarray(action)
+    if isinstance(spec, BoundedArraySpec):
+        low = np.broadcast_to(spec.minimum, action.shape)
+        high = np.broadcast_to(spec.maximum, action.shape)
+        if spec.dtype.kind in "iub":
+            bumped = np.where(action >= high, low, action.astype(np.int64) + 1)
+            return bumped.astype(spec.dtype)
+        if np.all(np.isfinite(low)) and np.all(np.isfinite(high)):
+            return np.where(action == low, high, low).astype(spec.dtype)
+    return (action + 1).astype(spec.dtype)
+
+
+def _rows(mask: np.ndarray, spec: Any, outer: tuple[int, ...]) -> np.ndarray:
+    return mask.reshape(outer + (1,) * len(spec.shape)) if outer else mask
+
+
+def _array_leaves(time_step: TimeStep) -> list[tuple[str, np.ndarray]]:
+    leaves = [(name, getattr(time_step, name)) for name in ("step_type", "reward", "discount")]
+    leaves += [(f"observation[{i}]", leaf) for i, leaf in enumerate(nest.flatten(time_step.observation))]
+    return [(name, leaf) for name, leaf in leaves if isinstance(leaf, np.ndarray)]
 
 
 def _invalid_actions(spec: Any, valid: Any, outer: tuple[int, ...]) -> list[tuple[str, Any]]:
@@ -63,6 +94,8 @@ class EnvConformance:
     seeded: bool = True
     seed_sensitive: bool = True
     max_steps_to_last: int = 2000
+    time_limit: int | None = None
+    renders: bool | None = None
 
     @pytest.fixture
     def make_env(self) -> Callable[[], Env]:  # pragma: no cover - overridden
@@ -176,6 +209,100 @@ class EnvConformance:
             assert np.all(time_step.discount[mid] > 0), "MID steps must keep a positive discount"
             assert np.all(np.isin(time_step.discount[last], [0.0, 1.0])), (
                 "LAST steps have discount 0 (terminated) or 1 (truncated)")
+
+    def test_action_ignored_on_autoreset(self, make_env: Callable[[], Env]) -> None:
+        """Two identically seeded envs given different actions on the step after LAST stay identical."""
+        if not self.seeded:
+            pytest.skip("needs reset(seed=...) to replay episodes (seeded = False)")
+        first, second = make_env(), make_env()
+        try:
+            spec = first.action_spec()
+            if nest.is_nested(spec):
+                pytest.skip("checked for single (non-nested) action specs")
+            outer = _outer(first)
+            previous = first.reset(seed=7)
+            second.reset(seed=7)
+            sample = self._random_actions(first, seed=4)
+            restarts = 0
+            for _ in range(self.max_steps_to_last + 40):
+                action = np.asarray(sample())
+                restarting = np.asarray(previous.is_last())
+                other = np.where(_rows(restarting, spec, outer), _other_action(spec, action), action) if restarting.any() else action
+                a, b = first.step(action), second.step(other.astype(spec.dtype))
+                assert _leaves_equal(a, b), (
+                    "the action on the step after LAST must be ignored (next-step autoreset), but two identically "
+                    f"seeded envs given different actions there returned different time steps:\n{a}\n{b}")
+                restarts += int(restarting.sum())
+                previous = a
+                if restarts >= 2:
+                    break
+            if restarts == 0:
+                pytest.fail(f"no episode ended within {self.max_steps_to_last} steps of random actions")
+        finally:
+            first.close()
+            second.close()
+
+    def test_time_steps_share_no_arrays(self, env: Env) -> None:
+        """Drivers keep earlier time steps: returning views of a reused buffer would corrupt stored experience."""
+        sample = self._random_actions(env, seed=5)
+        steps = [env.reset(seed=0) if self.seeded else env.reset()]
+        steps += [env.step(sample()) for _ in range(20)]
+        copies = [nest.map_structure(np.copy, list(ts)) for ts in steps]
+        steps += [env.step(sample()) for _ in range(3)]
+        for i, (time_step, copy) in enumerate(zip(steps, copies)):
+            assert _leaves_equal(list(time_step), copy), (
+                f"time step {i} changed after later steps: return fresh arrays from step(), not views of a buffer")
+        for i in range(1, len(steps)):
+            for name, leaf in _array_leaves(steps[i]):
+                if not leaf.flags.writeable:
+                    continue  # shared read-only constants (e.g. 0-d step types) are safe
+                for j in range(max(0, i - 3), i):
+                    for other_name, other in _array_leaves(steps[j]):
+                        assert not np.shares_memory(leaf, other), (
+                            f"{name} of time step {i} shares memory with {other_name} of time step {j}: return "
+                            "fresh (or read-only) arrays from step()")
+
+    def test_truncation_discount_is_one(self, env: Env) -> None:
+        """With ``time_limit`` set, no episode outlasts it and the episodes it cuts end LAST with discount 1."""
+        if self.time_limit is None:
+            pytest.skip("declare time_limit (the episode time limit of make_env's envs) to check truncation")
+        limit = int(self.time_limit)
+        sample = self._random_actions(env, seed=6)
+        time_step = env.reset(seed=0) if self.seeded else env.reset()
+        length = np.zeros(max(1, env.batch_size or 1), np.int64)
+        at_limit: list[float] = []
+        for _ in range(max(4 * limit, 200)):
+            time_step = env.step(sample())
+            first = np.asarray(time_step.is_first()).reshape(-1)
+            length = np.where(first, 0, length + 1)
+            assert np.all(length <= limit), f"an episode ran {int(length.max())} steps past time_limit={limit}"
+            ended = np.asarray(time_step.is_last()).reshape(-1) & (length == limit)
+            at_limit += list(np.asarray(time_step.discount).reshape(-1)[ended])
+        if not at_limit:
+            pytest.fail(f"no episode reached time_limit={limit} under random actions: build the env with a shorter "
+                        "time limit in make_env (and declare it as time_limit)")
+        assert 1.0 in at_limit, (
+            f"every episode cut at time_limit={limit} ended with discount {sorted(set(at_limit))}: truncation (a time "
+            "limit) must keep discount 1 so value targets still bootstrap; discount 0 is for termination")
+
+    def test_render_returns_uint8_rgb(self, env: Env) -> None:
+        if self.renders is False:
+            pytest.skip("this env declares renders = False")
+        env.reset()
+        indices = [0] if env.batch_size is None else [0, env.batch_size - 1]
+        for index in indices:
+            try:
+                frame = env.render(index)
+            except NotImplementedError:
+                if self.renders:
+                    raise
+                pytest.skip(f"{type(env).__name__} does not render")
+            assert isinstance(frame, np.ndarray), f"render() must return a NumPy array, got {type(frame).__name__}"
+            assert frame.dtype == np.uint8, f"render() must return uint8 pixels, got dtype {frame.dtype}"
+            assert frame.ndim == 3 and frame.shape[2] == 3 and frame.shape[0] > 0 and frame.shape[1] > 0, (
+                f"render() must return an RGB frame [H, W, 3], got shape {frame.shape}")
+        env.step(self._random_actions(env)())
+        assert env.render(0).shape == frame.shape, "render() must keep one frame size"
 
     # -- seeding ---------------------------------------------------------------------------
     def _trajectory(self, env: Env, seed: int, steps: int) -> list[TimeStep]:

@@ -9,8 +9,8 @@
 
 ``ReplayBufferConformance`` checks the core contract of ``rlkit.core.ReplayBuffer`` (sizes, FIFO
 order, sample shapes, clear, gather_all). ``ReplayBufferWindowConformance`` is opt-in and checks
-the stricter promises of rlkit's own buffers: ``add_batch`` validates every field against the data
-spec, and sampled windows never cover unwritten rows, never cross the write head and never start on
+the stricter promises of rlkit's own buffers: ``add_batch`` and ``add_sequence`` validate every field
+against the data spec (step types included: only 0, 1, 2) and write nothing when they refuse, and sampled windows never cover unwritten rows, never cross the write head and never start on
 a LAST step.
 
 Rows written by these tests encode where they came from: ``observation = [t, env]`` (``t`` counts
@@ -192,6 +192,22 @@ class ReplayBufferWindowConformance:
         with pytest.raises((ValueError, TypeError)):
             buffer.add_batch({"observation": np.zeros((2, 2), np.float32)})
         assert buffer.num_frames() == 0
+
+    @pytest.mark.parametrize("field", ["step_type", "next_step_type"])
+    def test_add_rejects_unknown_step_types(self, make_buffer, field):
+        """Step types other than FIRST, MID, LAST (0, 1, 2) are refused whole, by add_batch and add_sequence."""
+        buffer = make_buffer(counting_spec(), 2, 8)
+        _fill(buffer, 3, 2)
+        with pytest.raises(ValueError, match=field):
+            buffer.add_batch(counting_rows(3, 2)._replace(**{field: np.array([1, 7], np.int32)}))
+        rows = [counting_rows(t, 2) for t in range(3, 7)]
+        sequence = Trajectory(*(np.stack([getattr(r, name) for r in rows]) if name != "policy_info" else ()
+                                for name in Trajectory._fields))
+        bad = np.array(getattr(sequence, field))
+        bad[2, 0] = -1
+        with pytest.raises(ValueError, match=field):
+            buffer.add_sequence(sequence._replace(**{field: bad}))
+        assert buffer.num_frames() == 6, "a refused add must write nothing"
 
     def test_sampling_an_empty_buffer_fails_clearly(self, make_buffer):
         buffer = make_buffer(counting_spec(), 2, 5)

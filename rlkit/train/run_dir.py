@@ -8,19 +8,58 @@ Layout of ``runs/<name>-<timestamp>/``::
     trained.mp4      the greedy policy                     random.mp4      uniform random actions
     policy/          the exported SavedModel policy        summary.json    final/best returns, timings
     checkpoints/ckpt-<iteration>/   MANIFEST.json, arrays.npz, state.json, replay.npz
+    .lock            flock'ed by the one process writing the run (``rlkit train``, ``--resume``)
 """
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
 import time
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
+from rlkit.fileio import LockHeldError, exclusive_lock
 from rlkit.train.config import Config, ConfigError, load_config
 
-__all__ = ["new_run_dir", "check_new_run_dir", "load_run_config", "RUN_CONFIG"]
+__all__ = ["new_run_dir", "check_new_run_dir", "load_run_config", "lock_run_dir", "RunDirInUseError", "RUN_CONFIG",
+           "LOCK_FILE"]
 
 RUN_CONFIG = "config.yaml"
+LOCK_FILE = ".lock"
+
+
+class RunDirInUseError(ConfigError):
+    """Another process is writing the run directory (``rlkit`` reports it as a one-line error, exit 2)."""
+
+
+@contextlib.contextmanager
+def lock_run_dir(run_dir: str | Path) -> Iterator[Path]:
+    """Be the only writer of ``run_dir`` for the block: an exclusive lock on ``run_dir/.lock``.
+
+    Creates ``run_dir`` if needed, and removes it again if the block ends before the run began (no
+    ``config.yaml``, no checkpoints), so a refused new run leaves no files. A second writer gets ``RunDirInUseError``
+    at once and touches nothing. The kernel releases the lock when the holder dies (SIGKILL included).
+    """
+    path = Path(run_dir)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{path}: exists and is not a directory; choose another --out")
+    created = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        with exclusive_lock(path / LOCK_FILE):
+            yield path
+    except LockHeldError as err:
+        holder = f"process {err.pid}" if err.pid else "another process"
+        raise RunDirInUseError(f"{path}: {holder} is writing this run (its lock {path / LOCK_FILE} is held); wait "
+                               "for it to finish, or train into another --out") from None
+    finally:
+        if created and not _holds_a_run(path):  # refused before it began: leave no directory behind
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _holds_a_run(path: Path) -> bool:
+    return (path / RUN_CONFIG).exists() or (path / "checkpoints").exists()
 
 
 def new_run_dir(config: Config) -> Path:
@@ -37,7 +76,7 @@ def check_new_run_dir(path: Path) -> None:
     """A new run must not overwrite another: ``ConfigError`` if ``path`` already holds one."""
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--out {path}: exists and is not a directory")
-    if (path / RUN_CONFIG).exists() or (path / "checkpoints").exists():
+    if _holds_a_run(path):
         raise ConfigError(f"--out {path}: already holds a run; continue it with `rlkit train --resume {path}` "
                           "or choose another --out")
 

@@ -24,7 +24,6 @@ episode-boundary (reset) steps included, as the tutorial's ``collect_step`` does
 """
 from __future__ import annotations
 
-import shutil
 import signal
 import threading
 import time
@@ -45,7 +44,9 @@ from rlkit.train.components import derive_seed, make_agent, make_env, make_repla
 from rlkit.train.config import Config, ConfigError, dump_config
 from rlkit.train.outputs import videos_possible, write_outputs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
+from rlkit.train.resources import check_memory
 from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
+from rlkit.train.run_dir import check_new_run_dir, lock_run_dir
 from rlkit.train.runlog import RunLog
 from rlkit.train.summary import PhaseTimer, write_summary
 
@@ -92,9 +93,9 @@ class Trainer:
         from rlkit.agents import configure_tensorflow
 
         cfg = self.config
-        with warnings.catch_warnings():  # TensorFlow already running (a notebook, a test): keep its threads
-            warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)
-            configure_tensorflow(num_threads=1)
+        probe = built("env", lambda: make_env(cfg, 1))
+        check_memory(cfg, probe)  # before the envs, the buffer and TensorFlow take any of it
+        probe.close()
         self.env = built("env", lambda: make_env(cfg, cfg.env.num_envs))
         if self.env.batch_size != cfg.env.num_envs:
             raise ConfigError(f"env.name: {cfg.env.name!r} ignored num_envs={cfg.env.num_envs} "
@@ -103,6 +104,9 @@ class Trainer:
         check_env_outputs(self.env, cfg.env.name)  # one line naming the field, before any work
         check_env_outputs(self.eval_env, cfg.eval.env or cfg.env.name)
         self.video = self.video and built("eval", lambda: videos_possible(cfg, self.log))
+        with warnings.catch_warnings():  # TensorFlow starts only now, after the cheap checks above
+            warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)  # a notebook, a test
+            configure_tensorflow(num_threads=1)
         self.agent = built("agent", lambda: make_agent(cfg, self.env))
         self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.env.batch_size))
         self.metrics = {"train_return": AverageReturnMetric(buffer_size=10),
@@ -224,24 +228,24 @@ class Trainer:
     def run(self) -> dict[str, Any]:
         """Train (or resume), then write the policy, plot, videos and ``summary.json``; returns the summary.
 
+        The run directory is locked for the whole call (one writer per run directory: a second
+        process gets ``RunDirInUseError``); a run refused before it began leaves no directory behind.
         Raises :class:`TrainingInterrupted` after Ctrl-C (a checkpoint has been written by then).
         """
+        with lock_run_dir(self.run_dir):
+            if not self.resume:
+                check_new_run_dir(self.run_dir)  # under the lock: another run may have started meanwhile
+            return self._run()
+
+    def _run(self) -> dict[str, Any]:
         from rlkit import __version__
 
         cfg = self.config
-        created = not self.run_dir.exists()
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         self.logger = RunLog(self.run_dir / "train.log", self.progress, self.stream, self.progress_stream)
         try:
             began = time.perf_counter()
             self.log(f"rlkit {__version__}: {'resuming' if self.resume else 'training'} {cfg.env.name} in {self.run_dir}")
-            try:
-                self._build()
-            except BaseException:
-                if created:  # a run refused before any work leaves no directory behind
-                    self.logger.close()
-                    shutil.rmtree(self.run_dir, ignore_errors=True)
-                raise
+            self._build()
             if self.resume and restore_run(self):
                 dump_config(cfg, self.run_dir / "config.yaml")
                 self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)

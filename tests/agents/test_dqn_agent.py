@@ -123,22 +123,28 @@ def test_soft_target_update_with_tau():
 @pytest.mark.parametrize(
     "options,message",
     [
-        (dict(gamma=1.5), r"gamma must be in \[0, 1\]"),
-        (dict(gamma=-0.1), r"gamma must be in \[0, 1\]"),
-        (dict(target_update_tau=0.0), r"target_update_tau must be in \(0, 1\]"),
-        (dict(target_update_tau=1.5), r"target_update_tau must be in \(0, 1\]"),
-        (dict(epsilon_greedy=0.2, boltzmann_temperature=1.0), "only one exploration method"),
-        (dict(epsilon_greedy=1.2), r"epsilon_greedy must be in \[0, 1\]"),
-        (dict(target_update_period=0), "target_update_period must be an int >= 1"),
-        (dict(n_step_update=0), "n_step_update must be an int >= 1"),
-        (dict(td_errors_loss_fn="abs"), "td_errors_loss_fn must be"),
-        (dict(gradient_clipping=-1.0), "gradient_clipping must be None or > 0"),
-        (dict(boltzmann_temperature=0.0, epsilon_greedy=None), "boltzmann_temperature must be > 0"),
+        (dict(gamma=1.5), r"^gamma: must be in \[0, 1\], got 1.5$"),
+        (dict(gamma=-0.1), r"^gamma: must be in \[0, 1\]"),
+        (dict(target_update_tau=0.0), r"^target_update_tau: must be in \(0, 1\]"),
+        (dict(target_update_tau=1.5), r"^target_update_tau: must be in \(0, 1\]"),
+        (dict(epsilon_greedy=0.2, boltzmann_temperature=1.0), "only one exploration option"),
+        # explicitly passing the default epsilon with a temperature is the same conflict (it used to drop epsilon)
+        (dict(epsilon_greedy=0.1, boltzmann_temperature=1.0), "^epsilon_greedy and boltzmann_temperature were both set"),
+        (dict(epsilon_greedy=None), "^no exploration: set one of epsilon_greedy"),
+        (dict(epsilon_greedy=1.2), r"^epsilon_greedy: must be in \[0, 1\]"),
+        (dict(target_update_period=0), "^target_update_period: must be >= 1"),
+        (dict(n_step_update=0), "^n_step_update: must be >= 1"),
+        (dict(n_step_update=1.5), "^n_step_update: expected int, got float 1.5"),
+        (dict(td_errors_loss_fn="abs"), "^td_errors_loss_fn: 'abs' is not allowed"),
+        (dict(gradient_clipping=-1.0), "^gradient_clipping: must be > 0"),
+        (dict(boltzmann_temperature=0.0, epsilon_greedy=None), "^boltzmann_temperature: must be > 0"),
+        (dict(gama=0.9), "^gama: unknown key; did you mean 'gamma'"),
     ],
 )
 def test_invalid_options_rejected(options, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as info:
         make_agent(**options)
+    assert "\n" not in str(info.value)
 
 
 def test_invalid_constructor_arguments():
@@ -219,6 +225,23 @@ def test_epsilon_schedule_follows_train_steps():
     agent.train_block(random_experience(np.random.default_rng(0), (5, 4)))
     assert agent.train_step_counter == 5
     assert agent.collect_policy.epsilon == pytest.approx(0.5)
+
+
+def test_epsilon_schedule_in_env_steps_decays_over_the_gradient_steps_they_make():
+    agent = make_agent(epsilon_schedule={"start": 1.0, "end": 0.0, "decay_env_steps": 40}, env_steps_per_train_step=4.0)
+    assert agent.config.epsilon_greedy is None and isinstance(agent.collect_policy, EpsilonGreedyPolicy)
+    agent.train_block(random_experience(np.random.default_rng(0), (5, 4)))
+    assert agent.collect_policy.epsilon == pytest.approx(0.5)  # 5 gradient steps x 4 env steps = 20 of 40 env steps
+
+
+def test_keyword_options_replace_the_config_and_its_exploration():
+    network = QNetwork(OBS_SPEC, ACTION_SPEC, seed=0)
+    agent = DqnAgent(TS_SPEC, ACTION_SPEC, network, keras.optimizers.Adam(), DqnConfig(epsilon_greedy=0.3, gamma=0.9),
+                     boltzmann_temperature=2.0)
+    assert (agent.config.epsilon_greedy, agent.config.boltzmann_temperature, agent.config.gamma) == (None, 2.0, 0.9)
+    assert isinstance(agent.collect_policy, BoltzmannPolicy)
+    with pytest.raises(TypeError, match="config must be a DqnConfig"):
+        DqnAgent(TS_SPEC, ACTION_SPEC, network, keras.optimizers.Adam(), {"gamma": 0.5})
 
 
 def test_train_step_counter_variable_is_used():

@@ -38,7 +38,8 @@ def _sections(doc: str) -> dict[str, str]:
 
 def test_parser_has_the_documented_commands():
     # The set the page is written for; a new subcommand must be added to docs/cli.md (and here).
-    assert set(_subparsers(build_parser())) == {"train", "eval", "video", "plot", "sweep", "sweep-report", "report", "list", "backends"}
+    assert set(_subparsers(build_parser())) == {"train", "eval", "video", "plot", "sweep", "sweep-report", "report",
+                                                "list", "backends", "config"}
 
 
 def test_every_subcommand_has_a_section(doc):

@@ -58,3 +58,32 @@ def test_policy_step_and_loss_info_defaults():
 @pytest.mark.parametrize("field", TimeStep._fields)
 def test_timestep_fields_named_like_tf_agents(field):
     assert field in ("step_type", "reward", "discount", "observation")
+
+
+def test_make_time_step_unbatched_gives_0d_arrays_and_copies():
+    from rlkit.types import make_time_step
+
+    obs = np.zeros((1, 3), np.float32)
+    step_type, reward = np.array([1], np.int64), np.array([2.0])
+    time_step = make_time_step(step_type, reward, [1.0], obs)
+    for value, dtype in zip(time_step[:3], (np.int32, np.float32, np.float32)):
+        assert isinstance(value, np.ndarray) and value.shape == () and value.dtype == dtype
+    assert time_step.observation.shape == (3,)
+    obs[0, 0] = 9.0
+    step_type[0] = 2
+    assert time_step.observation[0] == 0.0 and int(time_step.step_type) == 1
+    scalar = make_time_step(np.int32(0), np.float32(0.0), 1.0, np.zeros(3, np.float32))
+    assert isinstance(scalar.reward, np.ndarray) and scalar.observation.shape == (3,)
+
+
+def test_make_time_step_batched_checks_shapes_and_copies_nests():
+    from rlkit.types import make_time_step
+
+    obs = {"a": np.zeros((2, 3), np.float32), "b": np.ones(2, np.int64)}
+    time_step = make_time_step([0, 1], [0.0, 1.0], [1.0, 0.0], obs, batch_size=2)
+    assert time_step.step_type.dtype == np.int32 and time_step.reward.shape == (2,)
+    assert not np.shares_memory(time_step.observation["a"], obs["a"])
+    with pytest.raises(ValueError, match=r"reward must have shape \(2,\)"):
+        make_time_step([0, 1], [0.0], [1.0, 1.0], obs, batch_size=2)
+    with pytest.raises(ValueError, match=r"observation leaves must start with \[2\]"):
+        make_time_step([0, 1], [0.0, 1.0], [1.0, 1.0], np.zeros((3, 3)), batch_size=2)

@@ -13,12 +13,17 @@ from rlkit.types import StepType
 
 
 class TestCartPoleUnbatched(EnvConformance):
+    renders = True
+
     @pytest.fixture
     def make_env(self, backend):
         return lambda: CartPole(backend=backend)
 
 
 class TestCartPoleBatched(EnvConformance):
+    time_limit = 30
+    renders = True
+
     @pytest.fixture
     def make_env(self, backend):
         return lambda: CartPole(num_envs=5, max_episode_steps=30, backend=backend)

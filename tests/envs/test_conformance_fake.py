@@ -10,6 +10,8 @@ from rlkit.types import StepType
 
 class TestFakeEnvBatched(EnvConformance):
     seed_sensitive = False  # FakeEnv's episodes do not depend on the seed
+    time_limit = 4  # FakeEnv truncates at episode_length
+    renders = True
 
     @pytest.fixture
     def make_env(self):

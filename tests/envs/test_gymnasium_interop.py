@@ -27,6 +27,8 @@ with warnings.catch_warnings():  # choose the default backend once, so its fallb
 
 class TestAcrobot(EnvConformance):
     max_steps_to_last = 600  # Acrobot-v1 truncates at 500
+    time_limit = 500
+    renders = False  # made without render_mode
 
     @pytest.fixture
     def make_env(self):
@@ -34,18 +36,26 @@ class TestAcrobot(EnvConformance):
 
 
 class TestMountainCar(EnvConformance):
+    time_limit = 200  # random actions never reach the goal
+    renders = False
+
     @pytest.fixture
     def make_env(self):
         return lambda: GymnasiumEnv(gymnasium.make("MountainCar-v0"))
 
 
 class TestMountainCarVector(EnvConformance):
+    time_limit = 200
+    renders = False
+
     @pytest.fixture
     def make_env(self):
         return lambda: rlkit.envs.load("gymnasium:MountainCar-v0", num_envs=3, vectorization_mode="sync")
 
 
 class TestGymnasiumCartPoleVectorEntryPoint(EnvConformance):
+    renders = False
+
     @pytest.fixture
     def make_env(self):
         return lambda: rlkit.envs.load("gymnasium:CartPole-v1", num_envs=4)

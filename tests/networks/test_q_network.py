@@ -61,7 +61,7 @@ def test_invalid_arguments():
         QNetwork({"a": OBS_SPEC}, ACTION_SPEC)
     with pytest.raises(ValueError, match="dueling"):
         QNetwork(OBS_SPEC, ACTION_SPEC, fc_layer_params=(), dueling=True)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"fc_layer_params\[0\]: must be >= 1"):
         QNetwork(OBS_SPEC, ACTION_SPEC, fc_layer_params=(0,))
     assert QNetwork(ArraySpec((4,), np.float32), ACTION_SPEC).num_actions == 3
 

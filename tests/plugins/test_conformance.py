@@ -32,6 +32,8 @@ class TestMountainCarShortEpisodes(EnvConformance):
     """A short time limit, so the autoreset checks see many LAST -> FIRST transitions."""
 
     max_steps_to_last = 10
+    time_limit = 7
+    renders = True
 
     @pytest.fixture
     def make_env(self, env_module):

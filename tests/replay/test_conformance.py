@@ -28,3 +28,11 @@ class TestPrioritizedReplayBuffer(ReplayBufferConformance, ReplayBufferWindowCon
     def make_buffer(self, backend):
         return lambda data_spec, batch_size, max_length: PrioritizedReplayBuffer(
             data_spec, batch_size, max_length, seed=0, backend=backend)
+
+
+@pytest.mark.parametrize("field", ["step_type", "next_step_type"])
+def test_window_mixin_catches_a_buffer_that_stores_unknown_step_types(field):
+    """The fake validates nothing: the step-type check must fail on it (and passes on rlkit's buffers above)."""
+    with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
+        ReplayBufferWindowConformance().test_add_rejects_unknown_step_types(
+            lambda data_spec, batch_size, max_length: FakeReplayBuffer(data_spec, batch_size, max_length), field)

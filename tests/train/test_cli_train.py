@@ -47,8 +47,8 @@ BAD_FILES = [
     ("agent:\n  name: ppo\n", r"agent.name: unknown agent 'ppo'; available: dqn"),
     ("replay:\n  name: reservoir\n", r"replay.name: unknown replay buffer 'reservoir'; available: prioritized, uniform"),
     ("agent:\n  optimizer: adamm\n", r"agent.optimizer: 'adamm' is not allowed; did you mean 'adam'\?"),
-    ("agent:\n  epsilon_greedy: 0.1\n  boltzmann_temperature: 1.0\n", r"mutually exclusive"),
-    ("network:\n  activation: gelu\n", r"network.activation: 'gelu' is not supported by q_network's acting mirror"),
+    ("agent:\n  epsilon_greedy: 0.1\n  boltzmann_temperature: 1.0\n", r"only one exploration option can be used"),
+    ("network:\n  activation: gelu\n", r"network.activation: 'gelu' is not allowed; did you mean 'elu'\? choose one of relu"),
     ("!!python/object/apply:os.system ['echo pwned']\n", r"could not determine a constructor for the tag"),
 ]
 

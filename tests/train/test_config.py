@@ -1,17 +1,18 @@
 """Config loading and validation: every rule, each with a one-line ConfigError naming the key path."""
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
+from rlkit.agents.dqn.config import DqnConfig
+from rlkit.options import attribute_docs
 from rlkit.train import config as cfg
 from rlkit.train.config import (
-    AgentConfig,
     Config,
     ConfigError,
     EpsilonSchedule,
@@ -43,12 +44,14 @@ def write(tmp_path: Path, text: str, name: str = "config.yaml") -> Path:
 # -- defaults and shipped configs --------------------------------------------------------------------
 
 
-def test_embedded_default_is_the_dataclass_defaults():
-    assert load_config(None) == Config()
+def test_embedded_default_is_the_model_defaults_with_the_tutorials_loss():
+    # Defaults are declared once, by the components (DqnConfig: TF-Agents' Huber); the tutorial file sets its squared loss.
+    assert load_config(None) == Config(agent=Config().agent.replace(td_errors_loss_fn="squared"))
+    assert Config().agent.td_errors_loss_fn == DqnConfig().td_errors_loss_fn == "huber"
 
 
 def test_defaults_are_the_tutorial_hyperparameters():
-    c = Config()
+    c = load_config(None)
     assert c.env.name == "CartPole-v0"
     assert c.network.fc_layer_params == (100,)
     assert (c.train.num_iterations, c.train.initial_collect_steps, c.train.collect_steps_per_iteration) == (20000, 100, 1)
@@ -74,8 +77,11 @@ def test_cartpole_v1_config():
 
 def test_config_is_frozen():
     c = Config()
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError, match="frozen"):
         c.train.batch_size = 3  # type: ignore[misc]
+    assert c.replace(train=c.train.replace(batch_size=3)).train.batch_size == 3
+    with pytest.raises(ConfigError, match=r"batch_size: must be >= 1, got 0"):
+        c.train.replace(batch_size=0)
 
 
 def test_empty_file_and_empty_sections_take_defaults(tmp_path):
@@ -183,7 +189,7 @@ def test_out_of_range_values(override, expected):
 
 
 @pytest.mark.parametrize("override, expected", [
-    ("agent.td_errors_loss_fn=hubber", "agent.td_errors_loss_fn: 'hubber' is not allowed; did you mean 'huber'? choose one of squared, huber"),
+    ("agent.td_errors_loss_fn=hubber", "agent.td_errors_loss_fn: 'hubber' is not allowed; did you mean 'huber'? choose one of huber, squared"),
     ("agent.optimizer=adamm", "agent.optimizer: 'adamm' is not allowed; did you mean 'adam'? choose one of adam, adamw, rmsprop, sgd"),
     ("network.activation=tanhh", "network.activation: 'tanhh' is not allowed; did you mean 'tanh'?"),
     ("train.backend=cyton", "train.backend: 'cyton' is not allowed; did you mean 'cython'? choose one of cython, numba, numpy"),
@@ -210,7 +216,9 @@ def test_prioritized_replay_kwargs():
     c = load_config(None, ["replay.name=prioritized", "replay.kwargs={alpha: 0.6, beta: 0.4}"])
     assert c.replay.kwargs == {"alpha": 0.6, "beta": 0.4}
     assert error_of(["replay.name=prioritized", "replay.kwargs.beta=1.5"]) == "replay.kwargs.beta: must be in [0, 1], got 1.5"
-    assert error_of(["replay.kwargs.alpha=0.5"]).startswith("replay.kwargs.alpha: only the 'prioritized' replay buffer takes alpha")
+    assert error_of(["replay.kwargs.alpha=0.5"]) == "replay.kwargs.alpha: unknown key of replay buffer 'uniform'; valid keys: (none)"
+    assert error_of(["replay.name=prioritized", "replay.kwargs.alpah=0.5"]) == (
+        "replay.kwargs.alpah: unknown key of replay buffer 'prioritized'; did you mean 'alpha'?")
 
 
 # -- exploration -----------------------------------------------------------------------------------
@@ -218,9 +226,9 @@ def test_prioritized_replay_kwargs():
 
 def test_exploration_keys_are_mutually_exclusive(tmp_path):
     path = write(tmp_path, "agent:\n  epsilon_greedy: 0.2\n  boltzmann_temperature: 1.0\n")
-    assert error_of(path=path).startswith("agent: epsilon_greedy and boltzmann_temperature are mutually exclusive")
+    assert error_of(path=path).startswith("agent: epsilon_greedy and boltzmann_temperature were both set, but only one")
     path = write(tmp_path, "agent:\n  epsilon_schedule: {start: 1.0}\n  boltzmann_temperature: 1.0\n")
-    assert error_of(path=path).startswith("agent: epsilon_schedule and boltzmann_temperature are mutually exclusive")
+    assert error_of(path=path).startswith("agent: epsilon_schedule and boltzmann_temperature were both set, but only one")
 
 
 def test_schedule_or_temperature_alone_turns_the_default_epsilon_off(tmp_path):
@@ -358,11 +366,18 @@ def test_config_to_dict_is_plain():
     assert config_from_dict(data) == Config()
 
 
-@pytest.mark.parametrize("cls", [*cfg.SECTIONS.values(), EpsilonSchedule, Config])
+def _declared_options():
+    from rlkit.registry import KINDS
+
+    return sorted({reg.options(e.name) for reg in KINDS.values() for e in reg.entries() if e.options is not None},
+                  key=lambda m: m.__name__)
+
+
+@pytest.mark.parametrize("cls", [*cfg.SECTIONS.values(), EpsilonSchedule, Config, *_declared_options()])
 def test_every_field_is_documented_with_a_default(cls):
-    names = [f.name for f in dataclasses.fields(cls)]
-    assert list(cfg.attribute_docs(cls)) == names
-    assert all(cfg.attribute_docs(cls).values())
+    names = list(cls.model_fields)
+    assert list(attribute_docs(cls)) == names
+    assert all(info.description for info in cls.model_fields.values())
     cls()  # every field has a default
 
 
@@ -375,14 +390,14 @@ def test_committed_reference_is_up_to_date():
 
 def test_reference_lists_every_key():
     text = reference_markdown()
-    for section, cls in cfg.SECTIONS.items():
+    for section, values in config_to_dict(Config()).items():
         assert f"## `{section}`" in text
-        for f in dataclasses.fields(cls):
-            assert f"| `{f.name}` |" in text
+        for key in values:
+            assert f"| `{key}` |" in text
 
 
 def test_agent_config_field_names_follow_tf_agents():
-    names = {f.name for f in dataclasses.fields(AgentConfig)}
+    names = set(Config().agent.options())
     assert {"epsilon_greedy", "n_step_update", "target_update_tau", "target_update_period", "td_errors_loss_fn",
             "gamma", "reward_scale_factor", "gradient_clipping", "boltzmann_temperature"} <= names
 

@@ -207,8 +207,11 @@ def _collect_spec():
 
 
 def test_bad_component_kwargs_are_a_one_line_config_error(tmp_path):
-    with pytest.raises(ConfigError, match=r"^env: cannot build the env from the config: .*colour"):
+    # CartPole declares its options: caught when the config loads; a gymnasium env declares none: when it is built.
+    with pytest.raises(ConfigError, match=r"^env.kwargs.colour: unknown key of env 'CartPole-v0'"):
         _train(tmp_path / "run", ["env.kwargs={colour: red}"])
+    with pytest.raises(ConfigError, match=r"^env: cannot build the env from the config: .*colour"):
+        _train(tmp_path / "run2", ["env.name=gymnasium:CartPole-v1", "env.kwargs={colour: red}"])
 
 
 def test_train_backend_reaches_env_buffer_and_acting_mirror(tmp_path):

@@ -35,6 +35,7 @@ from rlkit.networks.tf_runtime import apply_default_threads
 from rlkit.policies import BoltzmannPolicy, EpsilonGreedyPolicy, GreedyPolicy
 from rlkit.policies.base import discrete_action_info
 from rlkit.types import LossInfo, TDLossInfo, TimeStep, Trajectory
+from rlkit.validation import check_experience
 
 __all__ = ["DqnAgent", "DqnLossInfo", "DqnBlockLossInfo"]
 
@@ -73,12 +74,13 @@ class DqnAgent(Agent):
       q_network: a :class:`rlkit.networks.QNetwork` (anything with its ``copy``, ``mirror_variables``,
         ``flat_params`` and ``to_mirror`` methods).
       optimizer: a Keras 3 optimizer (built here for the network's variables).
-      epsilon_greedy, boltzmann_temperature, n_step_update, target_update_tau, target_update_period,
-      td_errors_loss_fn, gamma, reward_scale_factor, gradient_clipping, double_dqn, seed:
-        see :class:`~rlkit.agents.dqn.config.DqnConfig` (``td_errors_loss_fn=None`` means Huber).
+      config: a whole :class:`DqnConfig` (default: ``DqnConfig()``).
       target_q_network: optional network for the targets (default: ``q_network.copy()``).
       train_step_counter: an int or an int64 ``tf.Variable`` to count gradient steps in.
-      config: a whole :class:`DqnConfig` instead of the keyword options.
+      **options: options of :class:`~rlkit.agents.dqn.config.DqnConfig` (``epsilon_greedy``, ``gamma``,
+        ``n_step_update``, ...) that replace those of ``config``; only the ones passed count, so
+        ``epsilon_greedy=0.1, boltzmann_temperature=1.0`` is the two-exploration-options error.
+        ``td_errors_loss_fn=None`` means Huber, as in TF-Agents.
     """
 
     def __init__(
@@ -87,39 +89,21 @@ class DqnAgent(Agent):
         action_spec: Any,
         q_network: Any,
         optimizer: Any,
-        epsilon_greedy: Any = 0.1,
-        boltzmann_temperature: Any = None,
-        n_step_update: int = 1,
-        target_update_tau: float = 1.0,
-        target_update_period: int = 1,
-        td_errors_loss_fn: Any = "huber",
-        gamma: float = 1.0,
-        reward_scale_factor: float = 1.0,
-        gradient_clipping: float | None = None,
-        double_dqn: bool = False,
+        config: DqnConfig | None = None,
+        *,
         target_q_network: Any = None,
         train_step_counter: Any = None,
-        seed: int | None = None,
-        config: DqnConfig | None = None,
+        **options: Any,
     ) -> None:
-        if config is None:
-            if boltzmann_temperature is not None and epsilon_greedy == 0.1:
-                epsilon_greedy = None  # TF-Agents: passing a temperature alone selects Boltzmann exploration
-            config = DqnConfig(
-                epsilon_greedy=epsilon_greedy,
-                boltzmann_temperature=boltzmann_temperature,
-                n_step_update=n_step_update,
-                target_update_tau=target_update_tau,
-                target_update_period=target_update_period,
-                td_errors_loss_fn="huber" if td_errors_loss_fn is None else td_errors_loss_fn,
-                gamma=gamma,
-                reward_scale_factor=reward_scale_factor,
-                gradient_clipping=gradient_clipping,
-                double_dqn=double_dqn,
-                seed=seed,
-            )
-        elif not isinstance(config, DqnConfig):
+        if config is not None and not isinstance(config, DqnConfig):
             raise TypeError(f"config must be a DqnConfig, got {type(config).__name__}")
+        if options.get("td_errors_loss_fn", "huber") is None:
+            options["td_errors_loss_fn"] = "huber"  # TF-Agents: None selects the Huber loss
+        if config is None:
+            config = DqnConfig(**options)
+        elif options:  # an exploration option passed here replaces the config's
+            cleared = {key: None for key in config.exclusive} if set(options) & set(config.exclusive) else {}
+            config = config.replace(**{**cleared, **options})
         self._config = config
         self._num_actions, self._action_minimum, _ = discrete_action_info(action_spec, "DqnAgent")
         self._check_network(time_step_spec, q_network)
@@ -150,7 +134,7 @@ class DqnAgent(Agent):
         if config.boltzmann_temperature is not None:
             collect_policy: Any = BoltzmannPolicy(time_step_spec, action_spec, self._mirror, config.boltzmann_temperature, seed=config.seed)
         else:
-            collect_policy = EpsilonGreedyPolicy(time_step_spec, action_spec, self._mirror, config.epsilon_greedy, seed=config.seed)
+            collect_policy = EpsilonGreedyPolicy(time_step_spec, action_spec, self._mirror, config.collect_epsilon(), seed=config.seed)
         collect_policy.set_step(self._train_steps)
         super().__init__(time_step_spec, action_spec, policy, collect_policy, train_sequence_length=config.n_step_update + 1)
 
@@ -341,6 +325,7 @@ class DqnAgent(Agent):
         return step_losses.numpy(), td_loss.numpy(), td_error.numpy()
 
     def _train(self, experience: Trajectory, weights: Any = None) -> LossInfo:
+        check_experience(experience, self.collect_data_spec, "train", weights)
         step_losses, td_loss, td_error = self._run(self._prepare(experience, weights, block=False))
         return LossInfo(step_losses[0], DqnLossInfo(td_loss[0], td_error[0]))
 
@@ -355,6 +340,7 @@ class DqnAgent(Agent):
           ``LossInfo(loss=mean of the K losses, extra=DqnBlockLossInfo(losses [K], td_loss [K, B], td_error [K, B]))``.
           Equivalent to K :meth:`train` calls on the same batches; XLA compiles once per (K, B).
         """
+        check_experience(experience_block, self.collect_data_spec, "train_block", weights)
         step_losses, td_loss, td_error = self._run(self._prepare(experience_block, weights, block=True))
         return LossInfo(np.float32(step_losses.mean()), DqnBlockLossInfo(step_losses, td_loss, td_error))
 

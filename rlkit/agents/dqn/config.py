@@ -1,82 +1,119 @@
-"""DQN hyper-parameters, with TF-Agents' ``DqnAgent`` names and meanings, checked on construction."""
+"""DQN options, with TF-Agents' ``DqnAgent`` names and meanings: declared once, here.
+
+:class:`DqnConfig` is what :class:`~rlkit.agents.dqn.DqnAgent` takes (its keyword arguments build one),
+the ``agent:`` section of an ``rlkit train`` config (registered as the ``dqn`` agent's options), and
+that section's rows of ``docs/configuration.md``. Light: no TensorFlow here.
+"""
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-from typing import Any, Callable, Union
+import difflib
+from typing import Annotated, Any, ClassVar, Optional
 
-__all__ = ["DqnConfig"]
+from pydantic import PlainValidator, WithJsonSchema, model_validator
 
-LossFn = Union[str, Callable[[Any, Any], Any]]
+from rlkit.options import (
+    Bool,
+    Float,
+    Fraction,
+    NonNegativeInt,
+    Options,
+    PositiveFloat,
+    PositiveInt,
+    bounded,
+    number_or_schedule,
+)
+
+__all__ = ["DqnConfig", "EpsilonSchedule", "EXPLORATION"]
+
+EXPLORATION = ("epsilon_greedy", "epsilon_schedule", "boltzmann_temperature")
+LOSSES = ("huber", "squared")
 
 
-@dataclass(frozen=True)
-class DqnConfig:
-    """Options of :class:`~rlkit.agents.dqn.DqnAgent`.
+def _loss_fn(value: Any) -> Any:
+    if isinstance(value, str) and value in LOSSES or callable(value) and not isinstance(value, str):
+        return value
+    close = difflib.get_close_matches(str(value), LOSSES, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ValueError(f"{value!r} is not allowed; {hint}choose one of {', '.join(LOSSES)} (from Python also a callable)")
+
+
+LossFn = Annotated[Any, PlainValidator(_loss_fn), WithJsonSchema({"type": "string", "enum": list(LOSSES)})]
+
+
+class EpsilonSchedule(Options):
+    """Linear exploration schedule: epsilon goes from `start` to `end` over `decay_env_steps`, then stays.
 
     Attributes:
-      epsilon_greedy: exploration rate of ``collect_policy``: a float in [0, 1] or a schedule
-        ``callable(train_step) -> float``; ``None`` when ``boltzmann_temperature`` is used.
-      boltzmann_temperature: if set (> 0 or a schedule), ``collect_policy`` samples
-        ``softmax(Q / temperature)`` instead; mutually exclusive with ``epsilon_greedy``.
-      n_step_update: number of environment steps in each TD target (experience windows are
-        ``n_step_update + 1`` long).
-      target_update_tau: soft-update factor in (0, 1]: ``target = (1 - tau) * target + tau * online``.
-      target_update_period: update the target network every this many gradient (train) steps.
-      td_errors_loss_fn: ``"huber"`` (TF-Agents' default), ``"squared"`` (the tutorial's), or a
-        callable ``(td_targets, predictions) -> element-wise loss`` of TensorFlow tensors.
-      gamma: discount factor in [0, 1].
-      reward_scale_factor: rewards are multiplied by this before the TD target.
-      gradient_clipping: if set (> 0), each gradient tensor is clipped to this L2 norm
-        (TF-Agents' ``clip_gradient_norms``: per tensor, not global).
-      double_dqn: evaluate the target network at the online network's argmax (double DQN).
-      seed: seeds the collect policy's RNG.
+      start: epsilon at env step 0 (the first step after the initial collection).
+      end: epsilon from `decay_env_steps` env steps on.
+      decay_env_steps: env steps (summed over the envs) the decay takes.
     """
 
-    epsilon_greedy: Any = 0.1
-    boltzmann_temperature: Any = None
-    n_step_update: int = 1
-    target_update_tau: float = 1.0
-    target_update_period: int = 1
+    start: Fraction = 1.0
+    end: Fraction = 0.05
+    decay_env_steps: PositiveInt = 10_000
+
+    def over_train_steps(self, env_steps_per_train_step: float) -> Any:
+        """The schedule as a ``LinearSchedule`` of gradient steps (the step the agent's policies count)."""
+        from rlkit.policies.schedules import LinearSchedule
+
+        return LinearSchedule(self.start, self.end, max(1, round(self.decay_env_steps / env_steps_per_train_step)))
+
+
+class DqnConfig(Options):
+    """Options of the DQN agent (`DqnAgent`). Exploration: set one of `epsilon_greedy`, `epsilon_schedule`, `boltzmann_temperature`; setting the schedule or the temperature alone turns the default `epsilon_greedy` off.
+
+    Attributes:
+      epsilon_greedy: constant probability of a random action in the collect policy (from Python also a schedule `callable(train_step) -> float`).
+      epsilon_schedule: linearly decaying epsilon instead (a mapping with `start`, `end`, `decay_env_steps`).
+      boltzmann_temperature: sample collect actions from softmax(Q / temperature) instead (from Python also a schedule).
+      n_step_update: steps of reward in each TD target (experience windows of n_step_update + 1 rows).
+      target_update_tau: soft target update factor: target = (1 - tau) * target + tau * online (1.0 copies the weights).
+      target_update_period: gradient (train) steps between target updates.
+      td_errors_loss_fn: element-wise TD loss: `huber` (TF-Agents' default) or `squared` (the tutorial's); from Python also a callable `(td_targets, predictions) -> loss`.
+      gamma: discount factor of future rewards.
+      reward_scale_factor: multiplier applied to rewards in the TD target.
+      gradient_clipping: clip each gradient tensor to this L2 norm (per tensor, as TF-Agents' `clip_gradient_norms`; not the global norm); null for no clipping.
+      double_dqn: pick the next action with the online network, value it with the target (double DQN).
+      seed: seeds the collect policy's random stream (`rlkit train` derives it from `train.seed`).
+      env_steps_per_train_step: env steps collected per gradient step; converts `epsilon_schedule` to gradient steps (`rlkit train` derives it from the `train` section).
+    """
+
+    derived: ClassVar[frozenset[str]] = frozenset({"seed", "env_steps_per_train_step"})
+    exclusive: ClassVar[tuple[str, ...]] = EXPLORATION
+
+    epsilon_greedy: Optional[number_or_schedule(ge=0.0, le=1.0)] = 0.1
+    epsilon_schedule: Optional[EpsilonSchedule] = None
+    boltzmann_temperature: Optional[number_or_schedule(gt=0.0)] = None
+    n_step_update: PositiveInt = 1
+    target_update_tau: bounded(Float, gt=0.0, le=1.0) = 1.0
+    target_update_period: PositiveInt = 1
     td_errors_loss_fn: LossFn = "huber"
-    gamma: float = 1.0
-    reward_scale_factor: float = 1.0
-    gradient_clipping: float | None = None
-    double_dqn: bool = False
-    seed: int | None = None
+    gamma: Fraction = 1.0
+    reward_scale_factor: Float = 1.0
+    gradient_clipping: Optional[PositiveFloat] = None
+    double_dqn: Bool = False
+    seed: Optional[NonNegativeInt] = None
+    env_steps_per_train_step: PositiveFloat = 1.0
 
-    def __post_init__(self) -> None:
-        if self.epsilon_greedy is not None and self.boltzmann_temperature is not None:
-            raise ValueError(
-                f"epsilon_greedy={self.epsilon_greedy!r} and boltzmann_temperature={self.boltzmann_temperature!r} "
-                "were both set, but only one exploration method can be used: pass epsilon_greedy=None to use "
-                "Boltzmann exploration"
-            )
-        if self.epsilon_greedy is None and self.boltzmann_temperature is None:
-            raise ValueError("set one of epsilon_greedy (e.g. 0.1) or boltzmann_temperature (e.g. 1.0) for the collect policy")
-        if isinstance(self.epsilon_greedy, (int, float)) and not 0.0 <= float(self.epsilon_greedy) <= 1.0:
-            raise ValueError(f"epsilon_greedy must be in [0, 1], got {self.epsilon_greedy!r}")
-        if isinstance(self.boltzmann_temperature, (int, float)) and not float(self.boltzmann_temperature) > 0.0:
-            raise ValueError(f"boltzmann_temperature must be > 0, got {self.boltzmann_temperature!r}")
-        for name in ("epsilon_greedy", "boltzmann_temperature"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not (isinstance(value, (int, float)) or callable(value))):
-                raise TypeError(f"{name} must be a number or a schedule callable(train_step) -> float, got {value!r}")
-        if not isinstance(self.n_step_update, int) or isinstance(self.n_step_update, bool) or self.n_step_update < 1:
-            raise ValueError(f"n_step_update must be an int >= 1, got {self.n_step_update!r}")
-        if not 0.0 < float(self.target_update_tau) <= 1.0:
-            raise ValueError(f"target_update_tau must be in (0, 1], got {self.target_update_tau!r}")
-        if not isinstance(self.target_update_period, int) or isinstance(self.target_update_period, bool) or self.target_update_period < 1:
-            raise ValueError(f"target_update_period must be an int >= 1 (gradient steps), got {self.target_update_period!r}")
-        if isinstance(self.td_errors_loss_fn, str):
-            if self.td_errors_loss_fn not in ("huber", "squared"):
-                raise ValueError(f"td_errors_loss_fn must be 'huber', 'squared' or a callable, got {self.td_errors_loss_fn!r}")
-        elif not callable(self.td_errors_loss_fn):
-            raise TypeError(f"td_errors_loss_fn must be 'huber', 'squared' or a callable, got {self.td_errors_loss_fn!r}")
-        if not 0.0 <= float(self.gamma) <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {self.gamma!r}")
-        if self.gradient_clipping is not None and not float(self.gradient_clipping) > 0.0:
-            raise ValueError(f"gradient_clipping must be None or > 0, got {self.gradient_clipping!r}")
+    @model_validator(mode="before")
+    @classmethod
+    def _one_exploration(cls, data: Any) -> Any:
+        """Exactly one exploration option: the one place this rule is checked."""
+        if not isinstance(data, dict):
+            return data
+        chosen = [key for key in EXPLORATION if data.get(key) is not None]
+        if len(chosen) > 1:
+            raise ValueError(f"{' and '.join(chosen)} were both set, but only one exploration option can be used; "
+                             "set the others to None (null in YAML)")
+        if not chosen and "epsilon_greedy" in data:
+            raise ValueError(f"no exploration: set one of {', '.join(EXPLORATION)} (epsilon_greedy: 0.0 for none)")
+        if chosen and chosen[0] != "epsilon_greedy":
+            data = {**data, "epsilon_greedy": None}  # a schedule or a temperature alone replaces the default epsilon
+        return data
 
-    def replace(self, **changes: Any) -> "DqnConfig":
-        return dataclasses.replace(self, **changes)
+    def collect_epsilon(self) -> Any:
+        """Epsilon of the collect policy (a float or a schedule of gradient steps); ``None`` with Boltzmann exploration."""
+        if self.epsilon_schedule is not None:
+            return self.epsilon_schedule.over_train_steps(self.env_steps_per_train_step)
+        return self.epsilon_greedy
