@@ -170,19 +170,20 @@ def _on_a_terminal(*args: str) -> tuple[int, str]:
 
 def test_a_trial_failing_at_run_time_is_recorded_and_the_rest_complete(tmp_path):
     out = tmp_path / "failing"
-    code, text = _on_a_terminal("sweep", "--grid", "env.kwargs={},{bogus: 1}", "--seeds", "0", *SMALL,
+    # lr 1e30 passes validation, then the loss turns inf at the first gradient steps: the trainer stops (diverged)
+    code, text = _on_a_terminal("sweep", "--grid", "agent.learning_rate=1e-3,1e30", "--seeds", "0", *SMALL,
                                 "--set", "train.num_iterations=200", "--no-video", "--workers", "1", "--out", str(out))
     assert code == 1, text
     assert "some trials failed" in text
     assert "2/2" in text and "trial" in text                    # the sweep's progress bar, on the terminal
     shown = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text.replace("\r", ""))
-    assert "kwargs=_bogus_1_ seed 0: failed: ConfigError: env: cannot build the env" in shown
+    assert "learning_rate=1.0e+30 seed 0: failed: TrainingDiverged: training diverged" in shown
     data = _sweep_json(out)
     assert data["trials"]["completed"] == 1 and data["trials"]["failed"] == 1
     failed = data["points"][1]["trials"][0]
-    assert failed["status"] == "failed" and "unexpected keyword argument 'bogus'" in failed["error"]
+    assert failed["status"] == "failed" and "the loss is NaN or inf" in failed["error"]
     assert "traceback" in json.loads((out / failed["run_dir"] / "trial.json").read_text())
-    assert "bogus" in (out / "report.html").read_text()
+    assert "TrainingDiverged" in (out / "report.html").read_text()
 
 
 def test_ctrl_c_stops_the_workers_with_checkpoints_and_resume_finishes(tmp_path):
