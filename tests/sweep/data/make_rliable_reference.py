@@ -1,5 +1,11 @@
-"""Reference numbers from rliable 1.2.0 (arch 7.2.0, pandas 2.3.3, numpy 2.4.6), for tests/sweep/test_stats.py."""
+"""Reference numbers from rliable 1.2.0 (arch 7.2.0, pandas 2.3.3, numpy 2.4.6), for tests/sweep/test_stats.py.
+
+Run once in a throwaway virtualenv (rliable is not an rlkit dependency; with pandas 3 `import rliable.library`
+fails, so pin pandas < 3 there):  python -m venv /tmp/rl && /tmp/rl/bin/pip install rliable "pandas<3" &&
+/tmp/rl/bin/python tests/sweep/data/make_rliable_reference.py
+"""
 import json
+from pathlib import Path
 import numpy as np
 from rliable import library as rly, metrics
 np.random.seed(12345)
@@ -20,5 +26,5 @@ out["estimates"]["poi"] = [float(point["xy"][0]), float(ci["xy"][0, 0]), float(c
 taus = np.linspace(0, 250, 11)
 prof, prof_ci = rly.create_performance_profile({"a": a}, taus, reps=reps)
 out["profile"] = {"taus": taus.tolist(), "value": prof["a"].tolist(), "low": prof_ci["a"][0].tolist(), "high": prof_ci["a"][1].tolist()}
-json.dump(out, open("/work/wt-sweep/tests/sweep/data/rliable_reference.json", "w"), indent=1)
+json.dump(out, open(Path(__file__).with_name("rliable_reference.json"), "w"), indent=1)
 print(out["estimates"])
