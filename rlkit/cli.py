@@ -1,4 +1,4 @@
-"""The ``rlkit`` command: ``rlkit train | eval | video | plot | list | backends``.
+"""The ``rlkit`` command: ``rlkit train | eval | video | plot | sweep | sweep-report | report | list | backends``.
 
 Each subcommand lives in its own function; heavy modules (TensorFlow) load only inside the
 subcommands that need them, so ``rlkit --help`` and ``rlkit list`` stay fast.
@@ -267,6 +267,84 @@ def _run_env_and_threshold(run_dir: "Path") -> tuple[str, float | None]:
     return (name if isinstance(name, str) else run_dir.name), threshold
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import time
+    from pathlib import Path
+
+    from rlkit.sweep.plan import SPEC_FILE, SweepSpec, parse_grid, parse_seeds
+    from rlkit.sweep.runner import run_sweep
+
+    if args.resume:
+        if args.config or args.out or args.grid or args.seeds or args.overrides:
+            raise _usage("--resume DIR continues a sweep as it was planned: drop CONFIG, --out, --seeds, --grid and --set")
+        sweep_dir = Path(args.resume)
+        spec = SweepSpec.load(sweep_dir)
+        spec.validate()
+    else:
+        spec, base_text = SweepSpec.create(args.config, parse_seeds(args.seeds or "0-4"), parse_grid(args.grid),
+                                           args.overrides)
+        configs = spec.validate()
+        first = next(iter(configs.values()))
+        if args.out:
+            sweep_dir = Path(args.out)
+        else:
+            name = first.output.name or first.env.name.lower()
+            sweep_dir = Path(first.output.dir) / f"{name}-sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+        if (sweep_dir / SPEC_FILE).exists():
+            raise _usage(f"--out {sweep_dir}: already holds a sweep; continue it with `rlkit sweep --resume {sweep_dir}`")
+        if sweep_dir.exists() and any(sweep_dir.iterdir()):
+            raise _usage(f"--out {sweep_dir}: exists and is not empty; choose another --out")
+        spec.save(sweep_dir, base_text)
+    from rlkit.sweep.executor import available_cores
+
+    outcome = run_sweep(spec, sweep_dir, args.workers or available_cores(), video=not args.no_video,
+                        progress_stream=getattr(args, "terminal", None) or sys.stderr)
+    written = _write_sweep_outputs(sweep_dir)
+    summary = (f"sweep: {outcome.completed} completed, {outcome.failed} failed"
+               f"{f', {outcome.interrupted} interrupted' if outcome.interrupted else ''}"
+               f"{f', {outcome.not_run} not run' if outcome.not_run else ''}"
+               f"{f', {outcome.skipped} already done' if outcome.skipped else ''} in {outcome.seconds:.1f} s")
+    print(summary)
+    print(f"outputs: {sweep_dir} ({', '.join(p.name for p in written)})")
+    if outcome.stopped:
+        print(f"interrupted; continue with: rlkit sweep --resume {sweep_dir}", file=sys.stderr)
+    elif outcome.not_run:
+        print(f"{outcome.not_run} trials not run: the worker processes exited before taking them (their error is "
+              f"above); once fixed, continue with: rlkit sweep --resume {sweep_dir}", file=sys.stderr)
+    elif outcome.exit_code:
+        print(f"some trials failed (their errors are in sweep.json and trials/*/seed-*/trial.json); "
+              f"rerun them with: rlkit sweep --resume {sweep_dir}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def _write_sweep_outputs(sweep_dir, reps: int = 10_000, seed: int = 0) -> list:
+    from rlkit.report import write_sweep_report
+    from rlkit.sweep.aggregate import aggregate, write_outputs
+
+    written = write_outputs(sweep_dir, aggregate(sweep_dir, reps=reps, seed=seed))
+    return written + [write_sweep_report(sweep_dir)]
+
+
+def _cmd_sweep_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rlkit.sweep.plan import SweepSpec
+
+    SweepSpec.load(Path(args.sweep_dir))  # a one-line error if it is not a sweep directory
+    for path in _write_sweep_outputs(Path(args.sweep_dir), reps=args.reps, seed=args.seed):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from rlkit.report import write_report
+
+    print(f"wrote {write_report(Path(args.dir))}")
+    return 0
+
+
 class _UsageError(Exception):
     pass
 
@@ -312,6 +390,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", metavar="RUN_DIR")
     p.add_argument("--out", metavar="PNG", help="output file (default: RUN_DIR/returns.png)")
     p.set_defaults(func=_cmd_plot)
+
+    p = sub.add_parser("sweep", help="train every grid point x seed of a config on local workers; aggregate across seeds",
+                       description="Run trials (grid point x seed, each an ordinary run directory) on long-lived local "
+                                   "worker processes, then write sweep.json, sweep.csv, curves.png, profile.png and "
+                                   "report.html. Exit code 1 if some trial failed.")
+    p.add_argument("config", nargs="?", help="YAML config file; omitted: the embedded tutorial config")
+    p.add_argument("--seeds", metavar="SEEDS", help="train.seed values: 0-19, 0,3,7 or 0-4,10 (default 0-4)")
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
+                   help="a config key and its values (YAML, comma-separated); repeat for a cartesian product")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key in every trial (repeatable; VALUE is YAML)")
+    p.add_argument("--workers", type=_positive_int, metavar="N", help="worker processes (default: the number of cores)")
+    p.add_argument("--out", metavar="DIR", help="sweep directory (default: <output.dir>/<name>-sweep-<timestamp>)")
+    p.add_argument("--no-video", action="store_true", help="no trained.mp4 / random.mp4 in the trials")
+    p.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR: skip finished trials, resume interrupted ones")
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser("sweep-report", help="recompute a sweep's statistics, plots and report from its trials")
+    p.add_argument("sweep_dir", metavar="SWEEP_DIR")
+    p.add_argument("--reps", type=_positive_int, default=10_000, help="bootstrap resamples (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
+    p.set_defaults(func=_cmd_sweep_report)
+
+    p = sub.add_parser("report", help="write report.html for a run directory or a sweep directory")
+    p.add_argument("dir", metavar="DIR", help="a run directory (rlkit train) or a sweep directory (rlkit sweep)")
+    p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("list", help="list registered envs, agents, policies, replay buffers and networks")
     p.add_argument("kind", nargs="?", help="only this kind (envs, agents, policies, replay_buffers, networks)")

@@ -32,13 +32,14 @@ def doc() -> str:
 
 def _sections(doc: str) -> dict[str, str]:
     """The text of each ``## `rlkit <command>` `` section, by command."""
-    parts = re.split(r"^## `rlkit (\w+)`\s*$", doc, flags=re.MULTILINE)
+    parts = re.split(r"^## `rlkit ([\w-]+)`\s*$", doc, flags=re.MULTILINE)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
 
 
 def test_parser_has_the_documented_commands():
     # The set the page is written for; a new subcommand must be added to docs/cli.md (and here).
-    assert set(_subparsers(build_parser())) == {"train", "eval", "video", "plot", "list", "backends", "config"}
+    assert set(_subparsers(build_parser())) == {"train", "eval", "video", "plot", "sweep", "sweep-report", "report",
+                                                "list", "backends", "config"}
 
 
 def test_every_subcommand_has_a_section(doc):
