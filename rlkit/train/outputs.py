@@ -11,7 +11,7 @@ from rlkit.fileio import write_file_manifest
 from rlkit.train.components import derive_seed, make_env
 from rlkit.train.config import Config
 
-__all__ = ["record_videos", "write_outputs", "videos_possible"]
+__all__ = ["record_videos", "write_outputs", "videos_possible", "write_report"]
 
 
 def videos_possible(config: Config, log: Callable[[str], None]) -> bool:
@@ -79,3 +79,17 @@ def write_outputs(config: Config, agent: Any, env: Any, evaluations: list[dict[s
             log(f"videos not recorded: {type(err).__name__}: {' '.join(str(err).split())} "
                 "(the rest of the run is complete; --no-video skips them)")
     return seconds_to_policy
+
+
+def write_report(run_dir: Path, log: Callable[[str], None]) -> None:
+    """``report.html`` of the finished run (``output.report``); a report that cannot be written is logged,
+    never a failed run."""
+    from rlkit.report import write_run_report
+
+    try:
+        path = write_run_report(run_dir)
+    except Exception as err:  # noqa: BLE001 - everything the report shows is already on disk
+        log(f"report not written: {type(err).__name__}: {' '.join(str(err).split())} (rlkit report {run_dir} retries)")
+        return
+    crash_point("report_written")
+    log(f"report: {path}")

@@ -41,7 +41,7 @@ from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, Envir
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
 from rlkit.train.config import Config, ConfigError, dump_config
-from rlkit.train.outputs import write_outputs
+from rlkit.train.outputs import write_outputs, write_report
 from rlkit.train.preflight import build_checked_envs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
 from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
@@ -282,7 +282,10 @@ class Trainer:
         self.seconds_to_policy = write_outputs(self.config, self.agent, self.env, self.evaluations, self.run_dir,
                                                self.video, self.log, self.started)
         self.timer.add("outputs", began)
-        return self._write_summary("completed")
+        summary = self._write_summary("completed")
+        if self.config.output.report:
+            write_report(self.run_dir, self.log)
+        return summary
 
     def _write_summary(self, status: str) -> dict[str, Any]:
         crash_point("summary")

@@ -275,6 +275,7 @@ class OutputConfig(_Section):
       video_fps: frames per second of the videos.
       tensorboard: write TensorBoard event files.
       keep_checkpoints: newest checkpoints kept on disk.
+      report: write `report.html` at the end (summary, config, plot, videos, evaluations; `rlkit report`).
     """
 
     dir: Str = "runs"
@@ -284,6 +285,7 @@ class OutputConfig(_Section):
     video_fps: bounded(Int, ge=1, le=240) = 30
     tensorboard: Bool = True
     keep_checkpoints: PositiveInt = 3
+    report: Bool = True
 
 
 class Config(_Section):
