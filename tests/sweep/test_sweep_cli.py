@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import run_on_a_terminal
+
 REPO = Path(__file__).resolve().parents[2]
 SMALL = ["--set", "train.num_iterations=600", "--set", "eval.interval=200", "--set", "train.checkpoint_interval=200",
          "--set", "train.log_interval=200", "--set", "replay.max_length=5000", "--set", "output.tensorboard=false"]
@@ -144,28 +146,7 @@ def test_killed_worker_then_resume_gives_the_same_sweep_json(uninterrupted, tmp_
 
 def _on_a_terminal(*args: str) -> tuple[int, str]:
     """Run ``rlkit ARGS`` with stdout and stderr on a pseudo-terminal; its exit code and everything it showed."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    process = subprocess.Popen([sys.executable, "-m", "rlkit", *args], stdin=follower, stdout=follower, stderr=follower,
-                               env=_env(), close_fds=True)
-    os.close(follower)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    process.wait(timeout=240)
-    os.close(leader)
-    return process.returncode, output.decode(errors="replace")
+    return run_on_a_terminal([sys.executable, "-m", "rlkit", *args], _env(), timeout=240)
 
 
 def test_a_trial_failing_at_run_time_is_recorded_and_the_rest_complete(tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import run_on_a_terminal
+
 from rlkit.train.recorder import read_metrics
 
 REPO = Path(__file__).resolve().parents[2]
@@ -214,30 +216,10 @@ def test_a_gymnasium_env_trains_and_a_missing_renderer_costs_only_the_videos(tmp
 
 def test_progress_bar_on_a_terminal(tmp_path):
     """On a terminal the bar shows iterations/s, loss and return, and the log lines stay on lines of their own."""
-    import fcntl
-    import pty
-    import struct
-    import termios
-
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    process = subprocess.Popen(
+    code, text = run_on_a_terminal(
         [sys.executable, "-m", "rlkit", "train", "--out", str(tmp_path / "run"), "--no-video",
          "--set", "train.num_iterations=600", "--set", "eval.interval=300", "--set", "eval.num_episodes=2"],
-        stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "PYTHONPATH": str(REPO)}, close_fds=True)
-    os.close(follower)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        output += chunk
-    process.wait(timeout=120)
-    os.close(leader)
-    text = output.decode(errors="replace")
-    assert process.returncode == 0, text
+        {**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert code == 0, text
     assert "600/600" in text and "it/s" in text and "ret=" in text and "loss=" in text
     assert "\niteration 300: average return = " in text.replace("\r", "\n")
