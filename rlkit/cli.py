@@ -456,11 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 _IO_FIXES = {
-    errno.ENOSPC: "the disk is full: free space or choose another --out",
-    errno.EDQUOT: "the disk quota is used up: free space or choose another --out",
-    errno.EROFS: "the file system is read-only: choose a writable --out",
-    errno.EACCES: "permission denied: choose a directory you can write (--out) or fix its permissions",
-    errno.EPERM: "operation not permitted: choose a directory you can write (--out) or fix its permissions",
+    errno.ENOSPC: "the disk is full: free space, or write elsewhere (--out)",
+    errno.EDQUOT: "the disk quota is used up: free space, or write elsewhere (--out)",
+    errno.EROFS: "the file system is read-only: write to a writable directory (--out) or copy the run there",
+    errno.EACCES: "permission denied: write to a directory you can write (--out) or fix its permissions",
+    errno.EPERM: "operation not permitted: write to a directory you can write (--out) or fix its permissions",
 }
 
 

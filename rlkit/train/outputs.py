@@ -37,9 +37,13 @@ def videos_possible(config: Config, log: Callable[[str], None]) -> bool:
 def record_videos(config: Config, policy: Any, run_dir: Path, log: Callable[[str], None],
                   names: tuple[str, ...] = ("trained", "random")) -> dict[str, Any]:
     """``trained.mp4`` (``policy``) and ``random.mp4`` (uniform actions) of ``output.video_episodes`` episodes each."""
+    import tempfile
+
     from rlkit.policies import RandomPolicy
     from rlkit.viz import record_episodes
 
+    with tempfile.TemporaryFile(dir=run_dir):  # an unwritable directory fails here, in one line, not inside ffmpeg
+        pass
     results = {}
     for name in names:
         env = make_env(config, None, evaluation=True, render=True)

@@ -60,6 +60,8 @@ def test_a_read_only_directory_is_one_line_and_the_checkpoint_survives(small_dis
     line = _one_line(result, 4)
     assert "Read-only file system" in line and "writable" in line
     assert sorted(p.name for p in (small_disk / "run" / "checkpoints").iterdir()) == before
+    for command in ("video", "plot", "report"):  # ffmpeg, matplotlib, the report: one line each, too
+        assert "Read-only file system" in _one_line(rlkit(command, str(small_disk / "run")), 4)
 
 
 def test_a_diverging_loss_stops_with_the_iteration_and_the_cause(tmp_path):
