@@ -39,8 +39,8 @@ from rlkit.drivers import BlockDriver
 from rlkit.faults import crash_point
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.train.checkpoint import CheckpointManager
-from rlkit.train.components import derive_seed, make_agent, make_env, make_replay_buffer
-from rlkit.train.config import Config, ConfigError, dump_config
+from rlkit.train.components import derive_seed, make_agent, make_replay_buffer
+from rlkit.train.config import Config, dump_config
 from rlkit.train.outputs import write_outputs, write_report
 from rlkit.train.preflight import build_checked_envs
 from rlkit.train.recorder import MetricsRecorder, open_recorder

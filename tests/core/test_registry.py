@@ -5,7 +5,7 @@ import warnings
 import pytest
 
 from rlkit import registry
-from rlkit.registry import PluginWarning, Registry, RegistryError
+from rlkit.registry import Registry, RegistryError
 
 
 class Widget:

@@ -12,7 +12,6 @@ import pytest
 import rlkit
 from rlkit.envs.check import EnvCheckError, check_env_outputs
 from rlkit.testing.fakes import FakeEnv
-from rlkit.types import TimeStep
 
 REPO = Path(__file__).resolve().parents[2]
 
