@@ -67,6 +67,7 @@ class Collector:
         self.index, self.restart = int(index), int(restart)
         self.env = make_env(config, config.env.num_envs)
         self.time_step: Any = None
+        self.snapshot: State | None = None
         self.rng = None if shared else np.random.Generator(
             np.random.PCG64(collector_seed(config.train.seed, "collect_policy", index, restart)))
 
@@ -80,8 +81,10 @@ class Collector:
     def reset(self, seed: int, *more: int) -> None:
         self.time_step = self.env.reset(seed=collector_seed(seed, "env", self.index, self.restart, *more))
 
-    def run(self, policy: Policy, policy_state: Any, num_steps: int, version: int) -> CollectedBlock:
-        """``num_steps`` batched steps of ``policy`` (a fresh copy shipped by the learner)."""
+    def run(self, policy: Policy, policy_state: Any, num_steps: int, version: int, snapshot: bool = False) -> CollectedBlock:
+        """``num_steps`` batched steps of ``policy`` (a fresh copy shipped by the learner); ``snapshot``: keep
+        the state from before them (an async learner checkpoints that while this block is in flight)."""
+        self.snapshot = self.get_state() if snapshot else None
         seeded = self.rng is not None and isinstance(policy, SeededPolicy)
         if seeded:
             policy.rng.bit_generator.state = self.rng.bit_generator.state
@@ -95,7 +98,9 @@ class Collector:
         return CollectedBlock(block, policy_state, None if self.rng is not None else policy.get_state(), version,
                               self.index)
 
-    def get_state(self) -> State | None:
+    def get_state(self, before_last_run: bool = False) -> State | None:
+        if before_last_run:
+            return self.snapshot
         env = self.env.get_state()
         if env is None:
             return None

@@ -24,6 +24,7 @@ import numpy as np
 
 from rlkit import nest
 from rlkit.core import Env, Observer, Policy, State
+from rlkit.distributed import require_ray
 from rlkit.distributed.collector import CollectedBlock, Collector
 from rlkit.distributed.runtime import connect
 from rlkit.train.collection import CollectEngine
@@ -38,6 +39,7 @@ class RayEngine(CollectEngine):
     """``collect.num_workers`` collector actors, each with ``env.num_envs`` envs."""
 
     def __init__(self, config: Config, env: Env, log: Callable[[str], None]) -> None:
+        self._owns_ray = not require_ray("collect.engine").is_initialized()
         self.ray = connect(config.collect.address)
         self.config, self.log = config, log
         self.num_workers = config.collect.num_workers
@@ -45,6 +47,8 @@ class RayEngine(CollectEngine):
         self.sync = config.collect.mode == "sync"
         cpus = self.ray.cluster_resources().get("CPU", 0)
         if self.num_workers > cpus:
+            if self._owns_ray:
+                self.ray.shutdown()
             raise ConfigError(f"collect.num_workers: {self.num_workers} collectors need one CPU each, the Ray cluster "
                               f"has {cpus:g}; lower it or add nodes")
         self._actor = self.ray.remote(num_cpus=1, max_restarts=0)(Collector)
@@ -53,7 +57,7 @@ class RayEngine(CollectEngine):
         self.version = 0
         self.lags: list[int] = []
         self.replaced = 0
-        self._seed: tuple[int, ...] | None = None
+        self._seed: tuple[int, ...] = (config.train.seed,)  # what a replacement collector seeds from (with its restart)
         self._pending: list[tuple[Any, tuple]] | None = None
 
     @property
@@ -82,7 +86,7 @@ class RayEngine(CollectEngine):
         shipped = self.ray.put(policy)  # one copy of the weights per call, shared by every collector
         calls = []
         for index, state in enumerate(self._split(policy_state)):
-            args = (shipped, state, int(num_steps), self.version)
+            args = (shipped, state, int(num_steps), self.version, not self.sync)
             calls.append((self.collectors[index].run.remote(*args), args))
         return calls
 
@@ -108,8 +112,7 @@ class RayEngine(CollectEngine):
                  f"stream (restart {self.restarts[index]}); training continues")
         self.ray.kill(self.collectors[index])
         self.collectors[index] = self._start(index)
-        if self._seed is not None:
-            self.ray.get(self.collectors[index].reset.remote(*self._seed))
+        self.ray.get(self.collectors[index].reset.remote(*self._seed))
         return self.collectors[index]
 
     def run(self, policy: Policy, policy_state: Any, num_steps: int, observers: Sequence[Observer]) -> Any:
@@ -138,8 +141,10 @@ class RayEngine(CollectEngine):
 
     # -- checkpoints -----------------------------------------------------------------------------
     def get_state(self) -> State | None:
-        """Each collector's env, policy stream and restart count (blocks in flight in async mode are not in it)."""
-        states = self.ray.get([collector.get_state.remote() for collector in self.collectors])
+        """Each collector's env, policy stream and restart count; in async mode, from before the blocks in flight
+        (a resumed run collects them again, so the replay buffer's rows stay consecutive)."""
+        in_flight = self._pending is not None
+        states = self.ray.get([collector.get_state.remote(in_flight) for collector in self.collectors])
         if any(state is None for state in states):
             return None
         return {"collectors": states, "version": self.version}
@@ -168,3 +173,5 @@ class RayEngine(CollectEngine):
         for collector in self.collectors:
             self.ray.kill(collector)
         self.collectors = []
+        if self._owns_ray:  # a local Ray started for this run ends with it
+            self.ray.shutdown()

@@ -3,9 +3,10 @@
     connect(None)                    # a local Ray on this machine (dashboard off), or the one already running
     connect("10.0.0.5:6379")         # a cluster started with `ray start --head` (rlkit installed on every node)
 
-A local Ray started here gets an ephemeral auth token in the environment (``RAY_AUTH_MODE=token``,
-``RAY_AUTH_TOKEN``), as Ray's token-auth docs describe for tokens given by environment variable, so
-nothing is written under the home directory; set ``RAY_AUTH_MODE`` yourself to choose otherwise. Ray
+A local Ray started here gets an ephemeral auth token in the environment (``RAY_AUTH_TOKEN``, the first
+place Ray's token-auth docs say it looks), so when Ray turns token auth on (the default for local
+clusters from Ray 2.59) it writes no token under the home directory; set ``RAY_AUTH_MODE`` or
+``RAY_AUTH_TOKEN`` yourself to choose otherwise. Ray
 worker processes find this checkout of rlkit through ``PYTHONPATH``.
 """
 from __future__ import annotations
@@ -21,14 +22,12 @@ __all__ = ["connect", "local_environment"]
 
 
 def local_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment variables a local Ray started by rlkit needs: an ephemeral token (unless the auth mode
-    is chosen already) and ``PYTHONPATH`` with the directory that holds this ``rlkit`` package."""
+    """Environment variables a local Ray started by rlkit needs: an ephemeral token (unless a token or the
+    auth mode is chosen already) and ``PYTHONPATH`` with the directory that holds this ``rlkit`` package."""
     environ = dict(os.environ if environ is None else environ)
     updates: dict[str, str] = {}
-    if "RAY_AUTH_MODE" not in environ:
-        updates["RAY_AUTH_MODE"] = "token"
-        if not environ.get("RAY_AUTH_TOKEN"):
-            updates["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+    if "RAY_AUTH_MODE" not in environ and not environ.get("RAY_AUTH_TOKEN"):
+        updates["RAY_AUTH_TOKEN"] = secrets.token_hex(32)  # Ray (>= 2.59) turns token auth on and uses this one
     root = str(Path(__file__).resolve().parents[2])
     paths = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:

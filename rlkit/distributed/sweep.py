@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
+from rlkit.distributed import require_ray
 from rlkit.distributed.runtime import connect
 from rlkit.sweep.worker import Task, TrialResult
 
@@ -68,6 +69,7 @@ class RayExecutor:
     worker_pids: dict[Any, int] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._owns_ray = not require_ray("--executor ray").is_initialized()
         self.ray = connect(self.address, what="--address")
         from rlkit.train.config import ConfigError
 
@@ -127,6 +129,8 @@ class RayExecutor:
         for worker in self.workers:
             self.ray.kill(worker)
         self.workers.clear()
+        if self._owns_ray and self.ray.is_initialized():  # a local Ray started for this sweep ends with it
+            self.ray.shutdown()
 
 
 def _died(task: Task, err: Exception) -> TrialResult:

@@ -1,9 +1,9 @@
 """One local Ray for the whole test session (started on first use, shut down at the end).
 
 How it starts: ``ray.init(num_cpus=2, include_dashboard=False)`` through :func:`rlkit.distributed.runtime.connect`,
-with Ray's session files in a temporary directory and token auth on with an ephemeral token passed in the
-environment (``RAY_AUTH_MODE=token``, ``RAY_AUTH_TOKEN``), as Ray's token-auth docs describe, so nothing
-is written under the home directory (a test checks it). Ray's workers inherit ``PYTHONPATH`` (this checkout).
+with Ray's session files in a temporary directory and Ray's default token auth using an ephemeral token
+passed in the environment (``RAY_AUTH_TOKEN``, as Ray's token-auth docs describe), so nothing is written
+under the home directory (the fixture checks it at the end). Ray's workers inherit ``PYTHONPATH`` (this checkout).
 """
 from __future__ import annotations
 
