@@ -15,7 +15,7 @@ import numpy as np
 
 from rlkit import __version__
 from rlkit.fileio import atomic_write
-from rlkit.train.config import ConfigError, config_to_dict
+from rlkit.train.config import Config, ConfigError, config_to_dict
 from rlkit.train.state import join_state, split_state
 
 __all__ = ["save_run", "restore_run", "built", "chunk_notes", "TrainingInterrupted", "TrainingDiverged", "RESUMABLE_KEYS"]
@@ -149,11 +149,11 @@ def _completed(run_dir: Path) -> bool:
 
 
 def _check_resumable(saved: dict, current: dict, run_dir: Path) -> None:
-    changed = []
+    changed, defaults = [], config_to_dict(Config())  # a section newer than the checkpoint had its defaults
     for section, values in current.items():
         for key, value in values.items():
             path = f"{section}.{key}"
-            if saved.get(section, {}).get(key) != value and not any(path == k or (k.endswith(".") and path.startswith(k))
+            if saved.get(section, defaults[section]).get(key) != value and not any(path == k or (k.endswith(".") and path.startswith(k))
                                                                      for k in RESUMABLE_KEYS):
                 changed.append(path)
     if changed:

@@ -314,8 +314,8 @@ class Config(_Section):
       replay: the replay buffer.
       train: the training loop.
       eval: evaluation.
-      collect: where experience is collected (this process or Ray).
       output: the run directory and what goes in it.
+      collect: where experience is collected (this process or Ray).
     """
 
     env: EnvConfig = Field(default_factory=EnvConfig)
@@ -324,10 +324,10 @@ class Config(_Section):
     replay: ReplayConfig = Field(default_factory=ReplayConfig)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
-    collect: CollectConfig = Field(default_factory=CollectConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    collect: CollectConfig = Field(default_factory=CollectConfig)
 
-    @field_validator("env", "network", "agent", "replay", "train", "eval", "collect", "output", mode="before")
+    @field_validator("env", "network", "agent", "replay", "train", "eval", "output", "collect", mode="before")
     @classmethod
     def _section_is_a_mapping(cls, value: Any) -> Any:
         if value is None:
