@@ -454,7 +454,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    warnings.formatwarning = _one_line_warning  # "warning: ..." on stderr, never file:line and source
     # TensorFlow's C++ start-up lines (no GPU found, oneDNN notice) are noise here; TF_CPP_MIN_LOG_LEVEL=0 shows them.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.func in (_cmd_train, _cmd_eval, _cmd_video):
@@ -513,6 +512,7 @@ def run() -> None:
     After a command that loaded TensorFlow, the process ends with ``os._exit``: every file rlkit
     wrote is closed by then, and TensorFlow's interpreter teardown would add ~1 s of nothing.
     """
+    warnings.formatwarning = _one_line_warning  # "warning: ..." on stderr, never file:line and source
     code = main()
     if "tensorflow" in sys.modules:
         sys.stdout.flush()

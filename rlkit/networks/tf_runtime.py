@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 
-__all__ = ["configure_tensorflow", "apply_default_threads"]
+__all__ = ["configure_tensorflow", "apply_default_threads", "start_runtime"]
 
 _APPLIED = False
 
@@ -75,3 +75,11 @@ def configure_tensorflow(num_threads: int | None = 1, deterministic: bool = Fals
                 )
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+
+
+def start_runtime() -> None:
+    """Run one TensorFlow op, so the runtime starts now with the thread pools set so far (a sweep worker
+    pays this once, before its first trial)."""
+    import tensorflow as tf
+
+    tf.constant(0.0) + 0.0

@@ -100,12 +100,10 @@ def worker_main(conn: Any, num_threads: int) -> None:
     enable_xla_cache()
     with quiet_tensorflow_logs():
         try:
-            import tensorflow as tf
-
-            from rlkit.agents import configure_tensorflow
+            from rlkit.networks.tf_runtime import configure_tensorflow, start_runtime
 
             configure_tensorflow(num_threads=num_threads)
-            tf.constant(0.0) + 0.0  # start the runtime now: each trainer then keeps these thread pools
+            start_runtime()  # now: each trainer then keeps these thread pools
             import rlkit.train.trainer  # noqa: F401 - pay every import once, before the first trial
 
             conn.send(("ready", os.getpid(), time.perf_counter() - began))

@@ -222,17 +222,15 @@ def test_train_backend_reaches_env_buffer_and_acting_mirror(tmp_path):
     assert trainer.env.backend == trainer.buffer.backend == trainer.agent.q_values_mirror.backend == "numpy"
 
 
-class TrainOnlyDqn:
+def TrainOnlyDqn(**kwargs):  # noqa: N802 - a registry factory, named like the agent it builds
     """A plugin-style agent without ``train_block``: the trainer must fall back to one ``train`` call per batch."""
+    from rlkit.agents import DqnAgent
+    from rlkit.core import Agent
 
-    def __new__(cls, **kwargs):
-        from rlkit.agents import DqnAgent
-        from rlkit.core import Agent
+    class _TrainOnly(DqnAgent):
+        _train_block = Agent._train_block  # the declared default: one train() call per batch
 
-        class _TrainOnly(DqnAgent):
-            _train_block = Agent._train_block  # the declared default: one train() call per batch
-
-        return _TrainOnly(**kwargs)
+    return _TrainOnly(**kwargs)
 
 
 def test_an_agent_without_train_block_trains_one_call_per_batch(tmp_path):
@@ -245,17 +243,15 @@ def test_an_agent_without_train_block_trains_one_call_per_batch(tmp_path):
     assert [row["iteration"] for row in rows] == [0, 20, 40] and all(row["loss"] is not None for row in rows[1:])
 
 
-class StatelessDqn:
+def StatelessDqn(**kwargs):  # noqa: N802 - a registry factory, named like the agent it builds
     """A plugin-style agent without get_state()/set_state(): trains, writes no checkpoints."""
+    from rlkit.agents import DqnAgent
 
-    def __new__(cls, **kwargs):
-        from rlkit.agents import DqnAgent
+    class _Stateless(DqnAgent):
+        def get_state(self):
+            return None  # the declared "cannot be checkpointed"
 
-        class _Stateless(DqnAgent):
-            def get_state(self):
-                return None  # the declared "cannot be checkpointed"
-
-        return _Stateless(**kwargs)
+    return _Stateless(**kwargs)
 
 
 def test_plugin_style_buffer_and_an_agent_without_state(tmp_path):
