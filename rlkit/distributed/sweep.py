@@ -36,12 +36,10 @@ class SweepWorker:
 
         enable_xla_cache()
         with quiet_tensorflow_logs():
-            import tensorflow as tf
-
-            from rlkit.agents import configure_tensorflow
+            from rlkit.networks.tf_runtime import configure_tensorflow, start_runtime
 
             configure_tensorflow(num_threads=num_threads)
-            tf.constant(0.0) + 0.0
+            start_runtime()  # now: each trainer then keeps these thread pools
             import rlkit.train.trainer  # noqa: F401 - every import paid once, before the first trial
         self.startup_seconds = time.perf_counter() - began
 
