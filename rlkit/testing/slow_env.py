@@ -10,8 +10,9 @@ and its own options follow)::
       num_envs: 4
       kwargs: {env: CartPole-v1, step_cost_ms: 1.0, max_episode_steps: 200}
 
-Every batched step (boundary steps included) busy-waits ``step_cost_ms`` per env of the batch on the
-calling thread, as a Python-level simulator would; results are those of the wrapped env exactly.
+Every batched step (boundary steps included) spins until the calling thread has used ``step_cost_ms``
+of CPU time per env of the batch, as a Python-level simulator would; results are those of the wrapped
+env exactly.
 """
 from __future__ import annotations
 
@@ -27,9 +28,10 @@ __all__ = ["SlowEnv", "busy_wait"]
 
 
 def busy_wait(seconds: float) -> None:
-    """Spin on the CPU for ``seconds`` (no sleep: the cost is CPU time, like a simulator's)."""
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
+    """Spin until this thread has used ``seconds`` of CPU time (no sleep: the cost is CPU time, like a
+    simulator's, so processes sharing a core take longer in wall time, as real simulators would)."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
         pass
 
 
