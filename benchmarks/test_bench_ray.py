@@ -8,8 +8,9 @@ Run: ``pytest benchmarks/test_bench_ray.py --benchmark-only -s``. In one pytest 
   training metrics as observers) for the local engine and Ray sync with W = 1 and 2 collectors. Baseline:
   the local engine. Target (this 2-core machine): W = 2 >= 1.6x W = 1.
 * overhead per chunk with CartPole (a fast env, so collection costs almost nothing): Ray W = 1 minus local,
-  per chunk of T = 100 steps; and its parts, for the projection in docs/scaling.md: the weight broadcast
-  (``ray.put`` of the policy) and one collector call returning a ``[T, 1]`` block.
+  per chunk of T = 100 steps; the learner's CPU per chunk at W = 1 and 2; and the parts of the overhead:
+  the weight broadcast (``ray.put`` of the policy) and one collector call returning a ``[T, 1]`` block.
+  From these it prints a projection (labelled so) of sync throughput for 8, 64 and 512 collectors.
 
 Ratios are printed against the baseline measured in the same run; nothing asserts a time.
 """
@@ -52,10 +53,11 @@ def table():
     yield rows
     base = rows.get("local slow env")
     print("\n\nRay collection (SlowEnv at 1 ms per step; CartPole for the overhead)")
-    print(f"{'case':38s} {'env steps/s':>12s} {'ms per chunk':>13s} {'vs local':>9s}")
+    print(f"{'case':38s} {'env steps/s':>12s} {'ms per chunk':>13s} {'learner CPU ms':>15s} {'vs local':>9s}")
     for name, row in rows.items():
         ratio = row["steps_per_s"] / base["steps_per_s"] if base and "steps_per_s" in row else float("nan")
-        print(f"{name:38s} {row.get('steps_per_s', float('nan')):12.0f} {row['ms_per_chunk']:13.3f} {ratio:9.2f}")
+        print(f"{name:38s} {row.get('steps_per_s', float('nan')):12.0f} {row['ms_per_chunk']:13.3f} "
+              f"{row.get('learner_cpu_ms', float('nan')):15.3f} {ratio:9.2f}")
     one, two = rows.get("ray sync W=1 slow env"), rows.get("ray sync W=2 slow env")
     if one and two:
         scale = two["steps_per_s"] / one["steps_per_s"]
@@ -63,6 +65,29 @@ def table():
     if "local cartpole" in rows and "ray sync W=1 cartpole" in rows:
         overhead = rows["ray sync W=1 cartpole"]["ms_per_chunk"] - rows["local cartpole"]["ms_per_chunk"]
         print(f"Ray overhead per chunk of {T} CartPole steps (W = 1 minus local): {overhead:.3f} ms")
+    _projection(rows)
+
+
+def _projection(rows: dict[str, dict]) -> None:
+    """A projection (not a measurement) of sync throughput for 8, 64 and 512 collectors at 1 ms per step.
+
+    Per chunk: the learner broadcasts once (``put``), each collector collects ``T`` steps (``T x cost``) plus
+    its call latency (``call``), and the learner spends ``per_collector`` of its own CPU per collector
+    (submit, get, deserialise the block, hand it to the observers), from the CartPole W = 1 and W = 2 cases.
+    """
+    needed = ("ray sync W=1 cartpole", "ray sync W=2 cartpole", "ray.put(policy) (weight broadcast)",
+              "collector call, 1 step")
+    if not all(key in rows for key in needed):
+        return
+    per_collector = max(rows[needed[1]]["learner_cpu_ms"] - rows[needed[0]]["learner_cpu_ms"], 1e-3)
+    put, call = rows[needed[2]]["ms_per_chunk"], rows[needed[3]]["ms_per_chunk"]
+    collect = T * STEP_COST_MS
+    print(f"\nPROJECTION (sync, 1 ms per step, T = {T}, one env per collector; learner CPU per collector "
+          f"{per_collector:.3f} ms, broadcast {put:.3f} ms, call latency {call:.3f} ms; learner saturates at "
+          f"W = {collect / per_collector:.0f}):")
+    for workers in (8, 64, 512):
+        chunk = put + call + collect + workers * per_collector
+        print(f"  W = {workers:3d}: {workers * T / chunk * 1e3:10.0f} env steps/s (chunk {chunk:.1f} ms)")
 
 
 def _config(env: str, workers: int, engine: str):
@@ -96,13 +121,18 @@ def _measure(benchmark, table, name, env, workers, engine_kind):
     try:
         engine.run(policy, (), T, observers)  # warm-up: actors started, code paths loaded
 
+        cpu = []
+
         def chunks():
+            began = time.process_time()
             for _ in range(CHUNKS):
                 engine.run(policy, (), T, observers)
+            cpu.append(time.process_time() - began)
 
         benchmark.pedantic(chunks, rounds=3, iterations=1)
         seconds = statistics.median(benchmark.stats.stats.data)
-        table[name] = {"steps_per_s": CHUNKS * T * engine.num_envs / seconds, "ms_per_chunk": seconds / CHUNKS * 1e3}
+        table[name] = {"steps_per_s": CHUNKS * T * engine.num_envs / seconds, "ms_per_chunk": seconds / CHUNKS * 1e3,
+                       "learner_cpu_ms": statistics.median(cpu) / CHUNKS * 1e3}
     finally:
         engine.close()
 
@@ -128,6 +158,10 @@ def test_local_cartpole(benchmark, table):
 
 def test_ray_one_collector_cartpole(benchmark, table, ray_runtime):
     _measure(benchmark, table, "ray sync W=1 cartpole", "CartPole-v1", 1, "ray")
+
+
+def test_ray_two_collectors_cartpole(benchmark, table, ray_runtime):
+    _measure(benchmark, table, "ray sync W=2 cartpole", "CartPole-v1", 2, "ray")
 
 
 def test_weight_broadcast_and_block_transfer(benchmark, table, ray_runtime):

@@ -66,6 +66,7 @@ def test_sync_two_workers_repeat_exactly_and_collect_twice_the_envs(two_workers,
     assert summary["env_steps"] >= 0.9 * 300 * 4  # 4 envs (2 collectors x env.num_envs 2), one step each per iteration
 
 
+@pytest.mark.slow
 def test_resume_of_a_ray_collected_run_continues_bit_for_bit(two_workers, tmp_path):
     half = tmp_path / "half"
     _train(half, [*SHORT, *RAY, "collect.num_workers=2", "train.num_iterations=150"])
@@ -74,6 +75,7 @@ def test_resume_of_a_ray_collected_run_continues_bit_for_bit(two_workers, tmp_pa
     _assert_same_arrays(_agent_arrays(half), _agent_arrays(two_workers))
 
 
+@pytest.mark.slow
 def test_a_killed_collector_is_replaced_and_the_run_finishes(ray_session, tmp_path, monkeypatch):
     from rlkit.distributed.engine import RayEngine
 

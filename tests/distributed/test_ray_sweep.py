@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from rlkit.sweep.plan import SweepSpec, parse_grid
 from rlkit.sweep.runner import run_sweep
 from rlkit.train.recorder import read_metrics
@@ -31,6 +33,7 @@ def _results(sweep_dir: Path) -> dict[str, list]:
             for path in sorted(sweep_dir.glob("trials/*/seed-*/metrics.csv"))}
 
 
+@pytest.mark.slow
 def test_a_sweep_on_ray_equals_the_same_sweep_run_locally(ray_session, tmp_path):
     code, out = _sweep(tmp_path / "ray", "ray", [0, 1])
     assert code == 0 and "on 2 workers on Ray" in out
@@ -39,6 +42,7 @@ def test_a_sweep_on_ray_equals_the_same_sweep_run_locally(ray_session, tmp_path)
     assert len(ray_results) == 2 and ray_results == _results(tmp_path / "local")
 
 
+@pytest.mark.slow
 def test_a_trial_whose_worker_dies_is_retried(ray_session, tmp_path, monkeypatch):
     from rlkit.distributed.sweep import RayExecutor
 
