@@ -66,3 +66,17 @@ def test_a_trial_whose_worker_dies_is_retried(ray_session, tmp_path, monkeypatch
     trials = [json.loads(p.read_text()) for p in sweep_dir.glob("trials/*/seed-*/trial.json")]
     assert len(trials) == 2 and all(trial["status"] == "completed" for trial in trials)
     assert any(trial["resumed"] for trial in trials)  # the retry continued the killed trial's run directory
+
+
+def test_executor_ray_without_ray_and_a_stray_address_are_one_line_errors(monkeypatch, tmp_path, capsys):
+    import sys
+
+    from rlkit.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError, as without the extra
+    assert main(["sweep", "--executor", "ray", "--seeds", "0", "--out", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == 'error: --executor ray: Ray is not installed; install the extra with: pip install "rlkit[ray]"'
+    assert not (tmp_path / "s").exists()
+    assert main(["sweep", "--address", "127.0.0.1:6379", "--seeds", "0", "--out", str(tmp_path / "s")]) == 2
+    assert capsys.readouterr().err.strip().startswith("error: --address ADDR is the Ray cluster of --executor ray")
