@@ -80,3 +80,46 @@ def test_executor_ray_without_ray_and_a_stray_address_are_one_line_errors(monkey
     assert not (tmp_path / "s").exists()
     assert main(["sweep", "--address", "127.0.0.1:6379", "--seeds", "0", "--out", str(tmp_path / "s")]) == 2
     assert capsys.readouterr().err.strip().startswith("error: --address ADDR is the Ray cluster of --executor ray")
+
+
+@pytest.mark.slow
+def test_the_sweep_resumes_after_the_sweep_process_dies(tmp_path):
+    """``rlkit sweep --executor ray`` killed (with the local Ray it started) after its first trial; ``--resume``
+    finishes the rest."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    sets = [arg for item in SETS for arg in ("--set", item)]
+    sweep_dir = tmp_path / "sweep"
+    process = subprocess.Popen([sys.executable, "-m", "rlkit", "sweep", "--executor", "ray", "--seeds", "0-3",
+                                "--workers", "2", "--no-video", "--out", str(sweep_dir), *sets],
+                               env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not list(sweep_dir.glob("trials/*/seed-*/summary.json")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 60  # Ray ends the dead sweep's worker actors within seconds: wait for that
+    while _sweep_workers_alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    done_before = len(list(sweep_dir.glob("trials/*/seed-*/summary.json")))
+    assert 1 <= done_before < 4
+    result = subprocess.run([sys.executable, "-m", "rlkit", "sweep", "--resume", str(sweep_dir), "--executor", "ray",
+                             "--workers", "2", "--no-video"], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"{done_before} of 4 trials already completed" in result.stdout
+    assert all(json.loads(p.read_text())["status"] == "completed" for p in sweep_dir.glob("trials/*/seed-*/summary.json"))
+    assert len(list(sweep_dir.glob("trials/*/seed-*/summary.json"))) == 4
+
+
+def _sweep_workers_alive() -> bool:
+    """Whether a Ray sweep worker process (``ray::SweepWorker``) is still running on this machine."""
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if "ray::SweepWorke" in status.read_text().splitlines()[0] and "\tZ" not in status.read_text():
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
