@@ -92,6 +92,10 @@ class RayEngine(CollectEngine):
 
     def _gather(self, calls: list[tuple[Any, tuple]]) -> list[CollectedBlock]:
         """The blocks in collector order; a collector that died is replaced and asked again."""
+        try:
+            return self.ray.get([future for future, _ in calls])  # one call for all: the usual case
+        except self.ray.exceptions.RayActorError:
+            pass  # find which collector died, below
         results = []
         for index, (future, args) in enumerate(calls):
             for attempt in range(_MAX_RESTARTS + 1):
