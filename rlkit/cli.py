@@ -274,6 +274,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from rlkit.sweep.plan import SPEC_FILE, SweepSpec, parse_grid, parse_seeds
     from rlkit.sweep.runner import run_sweep
 
+    if args.address is not None and args.executor != "ray":
+        raise _usage("--address ADDR is the Ray cluster of --executor ray; add --executor ray or drop --address")
+    if args.executor == "ray":
+        from rlkit.distributed import require_ray
+
+        require_ray("--executor ray")  # before anything is written
     if args.resume:
         if args.config or args.out or args.grid or args.seeds or args.overrides:
             raise _usage("--resume DIR continues a sweep as it was planned: drop CONFIG, --out, --seeds, --grid and --set")
@@ -298,7 +304,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from rlkit.sweep.executor import available_cores
 
     outcome = run_sweep(spec, sweep_dir, args.workers or available_cores(), video=not args.no_video,
-                        progress_stream=getattr(args, "terminal", None) or sys.stderr)
+                        progress_stream=getattr(args, "terminal", None) or sys.stderr, executor=args.executor,
+                        address=args.address)
     written = _write_sweep_outputs(sweep_dir)
     summary = (f"sweep: {outcome.completed} completed, {outcome.failed} failed"
                f"{f', {outcome.interrupted} interrupted' if outcome.interrupted else ''}"
@@ -405,6 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="sweep directory (default: <output.dir>/<name>-sweep-<timestamp>)")
     p.add_argument("--no-video", action="store_true", help="no trained.mp4 / random.mp4 in the trials")
     p.add_argument("--resume", metavar="DIR", help="continue the sweep in DIR: skip finished trials, resume interrupted ones")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="run trials on local worker processes (default) or on Ray worker actors (pip install \"rlkit[ray]\")")
+    p.add_argument("--address", metavar="ADDR", help="with --executor ray: the Ray cluster to join (host:port from "
+                                                     "`ray start --head`); default: start a local Ray")
     p.set_defaults(func=_cmd_sweep)
 
     p = sub.add_parser("sweep-report", help="recompute a sweep's statistics, plots and report from its trials")

@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from rlkit.sweep.executor import LocalExecutor, default_threads
 from rlkit.sweep.plan import SweepSpec, Trial
@@ -87,12 +87,25 @@ def _progress_bar(total: int, stream: TextIO | None):
     return tqdm(total=total, unit="trial", dynamic_ncols=True, file=stream, desc="sweep", smoothing=0.0)
 
 
+def _executor(kind: str, workers: int, threads: int, address: str | None) -> Any:
+    """The trial executor: local worker processes, or worker actors on Ray (:mod:`rlkit.distributed.sweep`)."""
+    if kind == "local":
+        return LocalExecutor(workers, threads)
+    from rlkit.distributed import require_ray
+
+    require_ray("--executor ray")
+    from rlkit.distributed.sweep import RayExecutor
+
+    return RayExecutor(workers, threads, address)
+
+
 def run_sweep(spec: SweepSpec, sweep_dir: Path, num_workers: int, video: bool = True, stream: TextIO | None = None,
-              progress_stream: TextIO | None = None) -> SweepOutcome:
+              progress_stream: TextIO | None = None, executor: str = "local", address: str | None = None) -> SweepOutcome:
     """Run every unfinished trial of ``spec`` (validated already) and return how they ended.
 
     ``stream`` gets one line per finished trial (default ``sys.stdout``); ``progress_stream`` a tqdm bar
-    (trials done, ETA) when it is a terminal.
+    (trials done, ETA) when it is a terminal. ``executor``: ``"local"`` worker processes or ``"ray"``
+    worker actors (on the cluster at ``address``, or a local Ray).
     """
     stream = stream if stream is not None else sys.stdout
     configs = spec.validate()
@@ -115,12 +128,13 @@ def run_sweep(spec: SweepSpec, sweep_dir: Path, num_workers: int, video: bool = 
     if tasks:
         workers = max(1, min(num_workers, len(tasks)))
         threads = default_threads(workers)
-        print(f"running {len(tasks)} trials on {workers} workers ({threads} TensorFlow thread{'s' * (threads > 1)} each)",
+        where = " on Ray" if executor == "ray" else ""
+        print(f"running {len(tasks)} trials on {workers} workers{where} ({threads} TensorFlow thread{'s' * (threads > 1)} each)",
               file=stream, flush=True)
         bar = _progress_bar(len(tasks), progress_stream)
         done: set[str] = set()
         try:
-            with LocalExecutor(workers, threads) as pool:
+            with _executor(executor, workers, threads, address) as pool:
                 for key, result in pool.run(tasks):
                     trial = trials[key]
                     run_dir = trial.run_dir(sweep_dir)

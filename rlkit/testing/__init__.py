@@ -24,6 +24,7 @@ _EXPORTS = {
     "FakeEnv": "rlkit.testing.fakes",
     "FakePolicy": "rlkit.testing.fakes",
     "FakeReplayBuffer": "rlkit.testing.fakes",
+    "SlowEnv": "rlkit.testing.slow_env",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -47,8 +47,10 @@ def _derived(kind: str, name: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def env_steps_per_train_step(config: Config, num_envs: int | None = None) -> float:
     """Env steps collected per gradient step: an iteration collects ``collect_steps_per_iteration`` rounded up
-    to a multiple of the number of envs (every env steps together), then takes ``train_steps_per_iteration``."""
+    to a multiple of the number of envs (every env steps together; with ``collect.engine: ray``, the envs of
+    every collector), then takes ``train_steps_per_iteration``."""
     envs = config.env.num_envs if num_envs is None else num_envs
+    envs *= config.collect.num_workers if config.collect.engine == "ray" else 1
     per_iteration = -(-config.train.collect_steps_per_iteration // envs) * envs
     return per_iteration / config.train.train_steps_per_iteration
 

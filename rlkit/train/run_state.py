@@ -15,14 +15,14 @@ import numpy as np
 
 from rlkit import __version__
 from rlkit.fileio import atomic_write
-from rlkit.train.components import derive_seed
-from rlkit.train.config import ConfigError, config_to_dict
+from rlkit.train.config import Config, ConfigError, config_to_dict
 from rlkit.train.state import join_state, split_state
 
 __all__ = ["save_run", "restore_run", "built", "chunk_notes", "TrainingInterrupted", "TrainingDiverged", "RESUMABLE_KEYS"]
 
 # Keys that may differ between a run and its resumption (they change no saved state).
-RESUMABLE_KEYS = ("train.num_iterations", "train.log_interval", "train.checkpoint_interval", "eval.", "output.")
+RESUMABLE_KEYS = ("train.num_iterations", "train.log_interval", "train.checkpoint_interval", "eval.", "output.",
+                  "collect.address")
 
 
 class TrainingInterrupted(Exception):
@@ -83,7 +83,7 @@ def save_run(trainer: Any) -> Path | None:
     if agent_state is None or buffer_state is None:
         return None
     arrays: dict[str, np.ndarray] = {}
-    env_state = trainer.env.get_state()
+    env_state = trainer.collection.get_state()
     state = {
         "rlkit_version": __version__,
         "iteration": trainer.iteration,
@@ -125,14 +125,13 @@ def restore_run(trainer: Any) -> bool:
     for name, metric in trainer.metrics.items():
         metric.set_state(join_state(state["metrics"][name], arrays))
     if state.get("env") is not None:
-        trainer.env.set_state(join_state(state["env"], arrays))
-        trainer.time_step = trainer.env.current_time_step()
+        trainer.collection.set_state(join_state(state["env"], arrays))
         trainer.policy_state = join_state(state["policy_state"], arrays)
     else:
         trainer.log(f"note: {type(trainer.env).__name__} cannot save its state; the resumed run starts new episodes "
                     "(it continues, but does not repeat the uninterrupted run exactly)")
-        trainer.time_step = trainer.env.reset(seed=derive_seed(cfg.train.seed, "env", trainer.iteration))
-        trainer.policy_state = trainer.agent.collect_policy.get_initial_state(trainer.env.batch_size)
+        trainer.collection.reset(cfg.train.seed, trainer.iteration)
+        trainer.policy_state = trainer.agent.collect_policy.get_initial_state(trainer.collection.num_envs)
     trainer.evaluations = list(state["evaluations"])
     for phase, seconds in state["seconds"].items():
         trainer.timer.seconds[phase] = float(seconds)
@@ -150,13 +149,14 @@ def _completed(run_dir: Path) -> bool:
 
 
 def _check_resumable(saved: dict, current: dict, run_dir: Path) -> None:
-    changed = []
+    changed, defaults = [], config_to_dict(Config())  # a section newer than the checkpoint had its defaults
     for section, values in current.items():
         for key, value in values.items():
             path = f"{section}.{key}"
-            if saved.get(section, {}).get(key) != value and not any(path == k or (k.endswith(".") and path.startswith(k))
+            if saved.get(section, defaults[section]).get(key) != value and not any(path == k or (k.endswith(".") and path.startswith(k))
                                                                      for k in RESUMABLE_KEYS):
                 changed.append(path)
     if changed:
         raise ConfigError(f"--resume {run_dir}: {', '.join(changed)} differ from the checkpoint's config; only "
-                          "train.num_iterations, train.log_interval, train.checkpoint_interval, eval.* and output.* can change")
+                          "train.num_iterations, train.log_interval, train.checkpoint_interval, eval.*, output.* and collect.address "
+                          "can change")

@@ -31,8 +31,10 @@ class PhaseTimer:
 
 def write_summary(path: Path, *, status: str, env_name: str, iteration: int, env_steps: int, episodes: int,
                   evaluations: list[dict[str, float]], reward_threshold: float | None, timer: PhaseTimer,
-                  started: float, seconds_to_policy: float | None, backend: str | None) -> dict[str, Any]:
-    """Write ``summary.json`` atomically and return it (``started``: ``perf_counter()`` at process start)."""
+                  started: float, seconds_to_policy: float | None, backend: str | None,
+                  collect: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``summary.json`` atomically and return it (``started``: ``perf_counter()`` at process start;
+    ``collect``: the collection engine and its figures, e.g. the async policy lag)."""
     returns = [e["average_return"] for e in evaluations]
     best = int(np.argmax(returns)) if returns else None
     solved = next((e["iteration"] for e in evaluations
@@ -58,6 +60,7 @@ def write_summary(path: Path, *, status: str, env_name: str, iteration: int, env
         "iterations_per_second": round(iteration / loop_seconds, 1) if loop_seconds else None,
         "env_steps_per_second": round(env_steps / loop_seconds, 1) if loop_seconds else None,
         "backend": backend,
+        "collect": collect or {"engine": "local"},
     }
     with atomic_write(path, "w") as handle:
         json.dump(summary, handle, indent=2, allow_nan=False, default=_json_default)

@@ -8,8 +8,9 @@ collect ``collect_steps_per_iteration`` env steps with the collect policy, sampl
 gradient step; log every ``log_interval`` and evaluate every ``eval_interval`` iterations (and
 once before training). Here iterations run in chunks of ``K = train.chunk_size``:
 
-1. a :class:`~rlkit.drivers.BlockDriver` runs the collect policy for the chunk's env steps and hands
-   the ``[T, N]`` blocks to its observers: the replay buffer and the training metrics;
+1. the collection engine (:mod:`rlkit.train.collection`: a :class:`~rlkit.drivers.BlockDriver` here,
+   or collector actors on Ray) runs the collect policy for the chunk's env steps and hands the
+   ``[T, N]`` blocks to its observers: the replay buffer and the training metrics;
 2. ``buffer.sample_block`` draws ``K x train_steps_per_iteration`` batches at once;
 3. ``agent.train_block`` takes all those gradient steps (DQN: in one XLA-compiled call, which also
    refreshes the compiled acting mirror the collect policy acts on).
@@ -35,10 +36,10 @@ import numpy as np
 
 from rlkit import backend
 from rlkit.core import PrioritizedReplay
-from rlkit.drivers import BlockDriver
 from rlkit.faults import crash_point
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.train.checkpoint import CheckpointManager
+from rlkit.train.collection import CollectEngine, make_engine
 from rlkit.train.components import derive_seed, make_agent, make_replay_buffer
 from rlkit.train.config import Config, dump_config
 from rlkit.train.outputs import write_outputs, write_report
@@ -84,6 +85,7 @@ class Trainer:
         self.evaluations: list[dict[str, float]] = []
         self.seconds_to_policy: float | None = None
         self.recorder: MetricsRecorder | None = None
+        self.collection: CollectEngine | None = None
         self._interrupted = False
         self._noted_no_checkpoint = False
 
@@ -93,38 +95,38 @@ class Trainer:
 
         cfg = self.config
         self.env, self.eval_env, self.video = build_checked_envs(cfg, self.log, self.video)  # one line, no TF yet
+        self.collection = make_engine(cfg, self.env, self.log)
         with warnings.catch_warnings():  # TensorFlow starts only now, after the cheap checks above
             warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)  # a notebook, a test
             configure_tensorflow(num_threads=1)
         self.agent = built("agent", lambda: make_agent(cfg, self.env))
-        self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.env.batch_size))
+        self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.collection.num_envs))
         self.metrics = {"train_return": AverageReturnMetric(buffer_size=10),
                         "train_episode_length": AverageEpisodeLengthMetric(buffer_size=10),
                         "episodes": NumberOfEpisodes(), "env_steps": EnvironmentSteps()}
         self.observers = [self.buffer, *self.metrics.values()]
         self.checkpoints = CheckpointManager(self.run_dir / "checkpoints", keep=cfg.output.keep_checkpoints)
-        self.steps_per_iteration = -(-cfg.train.collect_steps_per_iteration // self.env.batch_size)
+        self.steps_per_iteration = -(-cfg.train.collect_steps_per_iteration // self.collection.num_envs)
         self.num_steps = self.agent.train_sequence_length or 2
         for note in chunk_notes(cfg):
             self.log(note)
 
     def _collect(self, policy: Any, policy_state: Any, num_steps: int) -> Any:
         """``num_steps`` batched env steps of ``policy`` into the buffer and the metrics; returns the policy state."""
-        self.time_step, policy_state = BlockDriver(self.env, policy, self.observers, num_steps=num_steps).run(
-            self.time_step, policy_state)
-        return policy_state
+        return self.collection.run(policy, policy_state, num_steps, self.observers)
 
     def _start_fresh(self) -> None:
         from rlkit.policies import RandomPolicy
 
         cfg = self.config
-        self.time_step = self.env.reset(seed=derive_seed(cfg.train.seed, "env"))
-        self.policy_state = self.agent.collect_policy.get_initial_state(self.env.batch_size)
+        num_envs = self.collection.num_envs
+        self.collection.reset(cfg.train.seed)
+        self.policy_state = self.agent.collect_policy.get_initial_state(num_envs)
         random_policy = RandomPolicy(self.env.time_step_spec(), self.env.action_spec(),
                                      seed=derive_seed(cfg.train.seed, "random_policy"))
-        initial_steps = -(-cfg.train.initial_collect_steps // self.env.batch_size)
+        initial_steps = -(-cfg.train.initial_collect_steps // num_envs)
         if initial_steps:
-            self._collect(random_policy, random_policy.get_initial_state(self.env.batch_size), initial_steps)
+            self._collect(random_policy, random_policy.get_initial_state(num_envs), initial_steps)
         self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, -1 if self.resume else None)
 
     # -- the loop ------------------------------------------------------------------------------
@@ -258,6 +260,8 @@ class Trainer:
                 raise TrainingInterrupted(self.run_dir, self.iteration)
             return self._finish()
         finally:
+            if self.collection is not None:
+                self.collection.close()
             if self.recorder is not None:
                 self.recorder.close()
             self.logger.close()
@@ -294,4 +298,5 @@ class Trainer:
             env_steps=int(self.metrics["env_steps"].result()), episodes=int(self.metrics["episodes"].result()),
             evaluations=self.evaluations, reward_threshold=self.env.reward_threshold, timer=self.timer,
             started=self.started, seconds_to_policy=self.seconds_to_policy,
-            backend=self.config.train.backend or backend.default())
+            backend=self.config.train.backend or backend.default(),
+            collect={"engine": self.config.collect.engine, **self.collection.diagnostics()})

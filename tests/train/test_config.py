@@ -151,7 +151,7 @@ def test_section_must_be_a_mapping(tmp_path):
 
 def test_top_level_must_be_a_mapping(tmp_path):
     path = write(tmp_path, "- 1\n- 2\n")
-    assert error_of(path=path) == f"{path}: the top level must be a mapping of sections (env, network, agent, replay, train, eval, output), got list"
+    assert error_of(path=path) == f"{path}: the top level must be a mapping of sections (env, network, agent, replay, train, eval, output, collect), got list"
 
 
 # -- ranges and choices ----------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def test_dump_and_load_round_trip(tmp_path):
 def test_config_to_dict_is_plain():
     data = config_to_dict(Config())
     assert data["network"]["fc_layer_params"] == [100]
-    assert list(data) == ["env", "network", "agent", "replay", "train", "eval", "output"]
+    assert list(data) == ["env", "network", "agent", "replay", "train", "eval", "output", "collect"]
     assert config_from_dict(data) == Config()
 
 

@@ -177,7 +177,7 @@ def schema() -> dict:
 
 def test_schema_command_prints_a_valid_json_schema(schema):
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert set(schema["properties"]) == {"env", "network", "agent", "replay", "train", "eval", "output"}
+    assert set(schema["properties"]) == {"env", "network", "agent", "replay", "train", "eval", "output", "collect"}
     assert schema["properties"]["agent"]["properties"]["gamma"] == {
         "default": 1.0, "description": "discount factor of future rewards.", "maximum": 1.0, "minimum": 0.0, "type": "number"}
 

@@ -29,7 +29,7 @@ from rlkit.options import (
 from rlkit.train.config.names import plugin_name
 
 __all__ = ["ConfigError", "Config", "EnvConfig", "NetworkConfig", "AgentConfig", "ReplayConfig", "TrainConfig",
-           "EvalConfig", "OutputConfig", "SECTIONS", "COMPONENT_SECTIONS", "OPTIMIZERS", "BACKENDS", "RUN_VALUES"]
+           "EvalConfig", "OutputConfig", "CollectConfig", "SECTIONS", "COMPONENT_SECTIONS", "OPTIMIZERS", "BACKENDS", "RUN_VALUES"]
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd")
 # The run values rlkit train passes to a component that lists them in its options' `derived` (and where they come from).
@@ -264,6 +264,22 @@ class EvalConfig(_Section):
     env_kwargs: Optional[dict[str, Any]] = None
 
 
+class CollectConfig(_Section):
+    """Where experience is collected: in the training process, or by collector actors on Ray (docs/scaling.md).
+
+    Attributes:
+      engine: `local` (a driver in the training process) or `ray` (collector actors holding the env and the NumPy acting policy, no TensorFlow; needs `pip install "rlkit[ray]"`).
+      num_workers: collector actors with `engine: ray` (one CPU each); each steps `env.num_envs` envs, so the replay buffer and an iteration's steps span num_workers x env.num_envs envs.
+      mode: `sync`: each chunk's blocks are gathered in collector order, seed-reproducible, and one worker repeats `engine: local` bit for bit; `async`: collectors gather the next chunk while the learner trains (weights one chunk older), faster but not bit-reproducible; the policy lag goes to summary.json.
+      address: Ray cluster address (`host:port`, as `ray start --head` prints); null starts a local Ray on this machine.
+    """
+
+    engine: choice("local", "ray") = "local"
+    num_workers: PositiveInt = 1
+    mode: choice("sync", "async") = "sync"
+    address: Optional[Str] = None
+
+
 class OutputConfig(_Section):
     """What a run writes, and where.
 
@@ -299,6 +315,7 @@ class Config(_Section):
       train: the training loop.
       eval: evaluation.
       output: the run directory and what goes in it.
+      collect: where experience is collected (this process or Ray).
     """
 
     env: EnvConfig = Field(default_factory=EnvConfig)
@@ -308,8 +325,9 @@ class Config(_Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    collect: CollectConfig = Field(default_factory=CollectConfig)
 
-    @field_validator("env", "network", "agent", "replay", "train", "eval", "output", mode="before")
+    @field_validator("env", "network", "agent", "replay", "train", "eval", "output", "collect", mode="before")
     @classmethod
     def _section_is_a_mapping(cls, value: Any) -> Any:
         if value is None:

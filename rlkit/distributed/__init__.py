@@ -1,0 +1,26 @@
+"""rlkit on Ray: distributed collection (``collect.engine: ray``) and sweeps (``rlkit sweep --executor ray``).
+
+Ray is an optional extra (``pip install "rlkit[ray]"``); nothing here imports it until asked, and
+asking without it installed is a one-line :class:`~rlkit.train.config.ConfigError` naming the extra.
+Modules: ``runtime`` (start or join Ray), ``collector`` (the collector actor: env + NumPy acting
+policy, no TensorFlow), ``engine`` (the learner's side of Ray collection), ``sweep`` (the sweep
+executor on Ray). See docs/scaling.md.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["require_ray", "RAY_EXTRA"]
+
+RAY_EXTRA = 'pip install "rlkit[ray]"'
+
+
+def require_ray(what: str) -> ModuleType:
+    """The ``ray`` module, or a one-line ``ConfigError`` saying that ``what`` needs the ``ray`` extra."""
+    try:
+        return importlib.import_module("ray")
+    except ImportError:
+        from rlkit.train.config import ConfigError
+
+        raise ConfigError(f"{what}: Ray is not installed; install the extra with: {RAY_EXTRA}") from None

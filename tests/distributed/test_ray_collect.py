@@ -1,0 +1,151 @@
+"""Ray collection (collect.engine: ray) on the session's local Ray: sync W = 1 equals local, sync runs repeat,
+a killed collector is replaced, --resume, async reports its lag, and no TensorFlow in a collector."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rlkit.train.checkpoint import CheckpointManager
+from rlkit.train.config import ConfigError, load_config
+from rlkit.train.recorder import read_metrics
+from rlkit.train.trainer import Trainer
+
+SHORT = ["train.num_iterations=300", "train.chunk_size=50", "train.log_interval=50", "eval.interval=150",
+         "train.checkpoint_interval=150", "eval.num_episodes=2", "output.video=false", "output.report=false",
+         "output.tensorboard=false", "train.seed=5", "env.num_envs=2", "train.collect_steps_per_iteration=2"]
+EXACT = ("iteration", "env_steps", "episodes", "loss", "epsilon", "train_return", "eval_return")
+RAY = ["collect.engine=ray"]
+
+
+def _train(run_dir: Path, overrides: list[str], resume: bool = False) -> dict:
+    config = load_config(run_dir / "config.yaml" if resume else None, overrides)
+    return Trainer(config, run_dir, resume=resume, video=False, progress=False).run()
+
+
+def _rows(run_dir: Path) -> list[tuple]:
+    return [tuple(row[key] for key in EXACT) for row in read_metrics(run_dir / "metrics.csv")]
+
+
+def _agent_arrays(run_dir: Path) -> dict[str, np.ndarray]:
+    latest = CheckpointManager(run_dir / "checkpoints").load_latest()
+    return {key: value for key, value in latest.arrays.items() if key.startswith(("agent/", "metrics/"))}
+
+
+def _assert_same_arrays(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys() and a
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+@pytest.fixture(scope="module")
+def two_workers(ray_session, tmp_path_factory) -> Path:
+    run_dir = tmp_path_factory.mktemp("ray2") / "run"
+    _train(run_dir, [*SHORT, *RAY, "collect.num_workers=2"])
+    return run_dir
+
+
+def test_sync_one_worker_equals_the_local_engine_bit_for_bit(ray_session, tmp_path):
+    _train(tmp_path / "local", SHORT)
+    summary = _train(tmp_path / "ray", [*SHORT, *RAY])
+    assert summary["collect"]["engine"] == "ray" and summary["collect"]["policy_lag_max"] == 0
+    assert _rows(tmp_path / "ray") == _rows(tmp_path / "local")
+    _assert_same_arrays(_agent_arrays(tmp_path / "ray"), _agent_arrays(tmp_path / "local"))
+
+
+def test_sync_two_workers_repeat_exactly_and_collect_twice_the_envs(two_workers, tmp_path):
+    _train(tmp_path / "again", [*SHORT, *RAY, "collect.num_workers=2"])
+    assert _rows(tmp_path / "again") == _rows(two_workers)
+    _assert_same_arrays(_agent_arrays(tmp_path / "again"), _agent_arrays(two_workers))
+    summary = json.loads((two_workers / "summary.json").read_text())
+    assert summary["env_steps"] >= 0.9 * 300 * 4  # 4 envs (2 collectors x env.num_envs 2), one step each per iteration
+
+
+@pytest.mark.slow
+def test_resume_of_a_ray_collected_run_continues_bit_for_bit(two_workers, tmp_path):
+    half = tmp_path / "half"
+    _train(half, [*SHORT, *RAY, "collect.num_workers=2", "train.num_iterations=150"])
+    _train(half, ["train.num_iterations=300"], resume=True)
+    assert _rows(half) == _rows(two_workers)  # both evaluate at 150 (eval.interval)
+    _assert_same_arrays(_agent_arrays(half), _agent_arrays(two_workers))
+
+
+@pytest.mark.slow
+def test_a_killed_collector_is_replaced_and_the_run_finishes(ray_session, tmp_path, monkeypatch):
+    from rlkit.distributed.engine import RayEngine
+
+    original, calls = RayEngine.run, [0]
+
+    def run_then_kill(self, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] == 3:
+            os.kill(ray_session.get(self.collectors[1].pid.remote()), signal.SIGKILL)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RayEngine, "run", run_then_kill)
+    summary = _train(tmp_path / "run", [*SHORT, *RAY, "collect.num_workers=2"])
+    assert summary["status"] == "completed" and summary["iterations"] == 300
+    assert summary["collect"]["collectors_replaced"] == 1
+    assert "collector 1 died" in (tmp_path / "run" / "train.log").read_text()
+
+
+def test_async_mode_trains_and_reports_the_policy_lag(ray_session, tmp_path):
+    summary = _train(tmp_path / "run", [*SHORT, *RAY, "collect.num_workers=2", "collect.mode=async"])
+    assert summary["status"] == "completed"
+    assert summary["collect"]["mode"] == "async" and summary["collect"]["policy_lag_max"] == 1
+
+
+def test_no_tensorflow_in_a_collector_and_blocks_are_side_by_side(ray_session):
+    from rlkit import make
+    from rlkit.distributed.engine import RayEngine
+    from rlkit.policies import EpsilonGreedyPolicy, QValueMirror
+
+    config = load_config(None, [*SHORT, *RAY, "collect.num_workers=2"])
+    env = make("envs", config.env.name, num_envs=2)
+    policy = EpsilonGreedyPolicy(env.time_step_spec(), env.action_spec(), QValueMirror([4, 8, 2]), 0.5, seed=0)
+    engine = RayEngine(config, env, print)
+    try:
+        engine.reset(config.train.seed)
+        seen = []
+        engine.run(policy, (), 7, [_Blocks(seen)])
+        assert seen[0].observation.shape == (7, 4, 4) and engine.num_envs == 4
+        assert not np.array_equal(seen[0].observation[:, :2], seen[0].observation[:, 2:])  # own seeds
+        for collector in engine.collectors:
+            modules = ray_session.get(collector.modules.remote())
+            assert "rlkit.policies.q_policies" in modules
+            assert not [m for m in modules if m.split(".")[0] in ("tensorflow", "keras")]
+    finally:
+        engine.close()
+
+
+def test_more_workers_than_cpus_is_a_config_error(ray_session):
+    from rlkit import make
+    from rlkit.distributed.engine import RayEngine
+
+    config = load_config(None, [*RAY, "collect.num_workers=64"])
+    with pytest.raises(ConfigError, match="collect.num_workers: 64 collectors"):
+        RayEngine(config, make("envs", "CartPole-v0", num_envs=1), print)
+
+
+def test_ray_without_ray_installed_is_a_one_line_error_naming_the_extra(monkeypatch, tmp_path, capsys):
+    from rlkit.cli import main
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray raises ImportError, as without the extra
+    code = main(["train", "--set", "collect.engine=ray", "--set", "train.num_iterations=10", "--out",
+                 str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0
+    assert err.startswith("error: collect.engine: Ray is not installed") and 'pip install "rlkit[ray]"' in err
+
+
+class _Blocks:
+    def __init__(self, seen: list) -> None:
+        self.seen = seen
+
+    def observe_sequence(self, block) -> None:
+        self.seen.append(block)
