@@ -4,10 +4,11 @@ given and the fix (issue 12). Vectorised: callers check a whole block once, neve
     check_experience(experience, agent.collect_data_spec, "train")   # NaN rewards, float actions, ...
     check_step_types(step_type, "step_type", "add_batch")             # values in {0, 1, 2}
 
-Counts (``num_envs`` and the like, bools refused) are checked by ``rlkit.checks.check_count``.
+    check_count(num_envs, "num_envs", allow_none=True)                  # ints >= 1, bools refused
 """
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,27 @@ import numpy as np
 from rlkit import nest
 from rlkit.types import Trajectory
 
-__all__ = ["check_experience", "check_step_types", "check_finite"]
+__all__ = ["check_count", "check_experience", "check_step_types", "check_finite"]
+
+
+def check_count(value: Any, name: str, minimum: int = 1, allow_none: bool = False) -> Any:
+    """``value`` as an int ``>= minimum`` (``None`` passes with ``allow_none``).
+
+    A ``TypeError`` for non-integers (bools included: ``True`` is not a count), a ``ValueError``
+    below ``minimum``; both name ``name``.
+    """
+    if value is None and allow_none:
+        return None
+    expected = f"an int{' or None' if allow_none else ''}"
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be {expected}, got bool {value!r}")
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__} {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {number}")
+    return number
 
 
 def _first_bad(mask: np.ndarray, array: np.ndarray) -> Any:

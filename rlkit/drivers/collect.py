@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from rlkit.core import Env, Observer, Policy
-from rlkit.checks import check_count
+from rlkit.validation import check_count
 from rlkit.drivers.drivers import BlockDriver, collect_block  # collect_block: the act -> step loop
 from rlkit.types import Trajectory
 

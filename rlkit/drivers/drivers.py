@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from rlkit import nest
-from rlkit.checks import check_count
+from rlkit.validation import check_count
 from rlkit.core import Driver, Env, Observer, Policy
 from rlkit.types import StepType, TimeStep, Trajectory
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from rlkit import backend as _backend
-from rlkit.checks import check_count
+from rlkit.validation import check_count
 from rlkit.core import Env
 from rlkit.envs.render import cartpole_frame
 from rlkit.kernels import cartpole as _kernel

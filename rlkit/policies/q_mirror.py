@@ -23,7 +23,7 @@ import numpy as np
 
 from rlkit import backend as _backend
 from rlkit.kernels.qmirror import ACTIVATIONS
-from rlkit.checks import check_count
+from rlkit.validation import check_count
 
 __all__ = ["QValueMirror", "MIRROR_ACTIVATIONS"]
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from rlkit import backend as _backend
-from rlkit.checks import check_count
+from rlkit.validation import check_count
 from rlkit.core import ReplayBuffer
 from rlkit.fileio import atomic_write
 from rlkit.types import BufferInfo, StepType, Trajectory
