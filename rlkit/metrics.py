@@ -74,6 +74,13 @@ class Metric(Observer):
     @abc.abstractmethod
     def set_state(self, state: Mapping[str, Any]) -> None: ...
 
+    def observe_columns(self, trajectories: Trajectory, first: int, batch_size: int) -> None:
+        """``observe_sequence`` for a block of envs ``first .. first + n`` of the ``batch_size`` envs this
+        metric tracks (fields ``[T, n, ...]``): asynchronous collection hands each collector's block over
+        on its own. A metric with per-env state must override this; the default refuses."""
+        raise NotImplementedError(f"{type(self).__name__} cannot take a block of some of its envs "
+                                  "(override observe_columns)")
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, result={self.result()!r})"
 
@@ -132,6 +139,20 @@ class StreamingMetric(Metric):
     def observe_sequence(self, trajectories: Trajectory) -> None:
         """``T`` steps at once: rows where an episode starts or ends go through ``_update`` one by one,
         the stretches between them are summed in one ``_accumulate`` call."""
+        step_type, next_step_type, reward = self._block(trajectories)
+        self._check_batch(step_type.shape[1])
+        self._observe(self._accumulators, step_type, next_step_type, reward)
+
+    def observe_columns(self, trajectories: Trajectory, first: int, batch_size: int) -> None:
+        step_type, next_step_type, reward = self._block(trajectories)
+        self._check_batch(batch_size)
+        if not 0 <= first <= batch_size - step_type.shape[1]:
+            raise ValueError(f"{self.name}: envs {first}..{first + step_type.shape[1] - 1} are not among the "
+                             f"{batch_size} envs it tracks")
+        self._observe(self._accumulators[first:first + step_type.shape[1]], step_type, next_step_type, reward)
+
+    @staticmethod
+    def _block(trajectories: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         step_type = np.asarray(trajectories.step_type)
         next_step_type = np.asarray(trajectories.next_step_type)
         reward = np.asarray(trajectories.reward, dtype=np.float64)
@@ -139,8 +160,11 @@ class StreamingMetric(Metric):
             step_type, next_step_type, reward = step_type[:, None], next_step_type[:, None], reward[:, None]
         if step_type.ndim != 2:
             raise ValueError(f"observe_sequence takes step_type of shape [T] or [T, batch_size], got {step_type.shape}")
-        self._check_batch(step_type.shape[1])
-        accumulators = self._accumulators
+        return step_type, next_step_type, reward
+
+    def _observe(self, accumulators: np.ndarray, step_type: np.ndarray, next_step_type: np.ndarray,
+                 reward: np.ndarray) -> None:
+        """Update ``accumulators`` (a view of the envs' accumulators, ``[N]``) from rows ``[T, N]``."""
         events = np.flatnonzero(np.any(step_type == StepType.FIRST, axis=1) | np.any(next_step_type == StepType.LAST, axis=1))
         start = 0
         for t in events.tolist():
@@ -238,6 +262,9 @@ class _Counter(Metric):
 
     def observe_sequence(self, trajectories: Trajectory) -> None:
         self(trajectories)  # the counters sum over every axis
+
+    def observe_columns(self, trajectories: Trajectory, first: int, batch_size: int) -> None:
+        self(trajectories)  # no per-env state
 
 
 class NumberOfEpisodes(_Counter):

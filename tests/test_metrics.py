@@ -276,3 +276,33 @@ def test_observe_sequence_equals_one_call_per_step(make_metric, num_envs):
     assert at_once.result() == one_by_one.result()
     for key, value in one_by_one.get_state().items():
         np.testing.assert_array_equal(at_once.get_state()[key], value)
+
+
+# -- observe_columns (asynchronous collection: each collector's envs on their own) -------------------
+
+
+@pytest.mark.parametrize("make_metric", [AverageReturnMetric, AverageEpisodeLengthMetric, NumberOfEpisodes, EnvironmentSteps])
+def test_observe_columns_tracks_each_group_of_envs_as_the_full_block_does(make_metric):
+    env = FakeEnv(num_envs=4, episode_length=5, num_actions=10)
+    collected: list = []
+    run(env, ScriptedPolicy(env, [np.arange(4) + k % 7 for k in range(100)]), [collected.append], num_steps=60)
+    block = Trajectory(*(() if name == "policy_info" else np.stack([getattr(t, name) for t in collected])
+                         for name in Trajectory._fields))
+    part = lambda rows, cols: Trajectory(*(() if name == "policy_info" else field[rows, cols]  # noqa: E731
+                                          for name, field in zip(Trajectory._fields, block)))
+    whole, lanes = make_metric(), make_metric()
+    if isinstance(whole, AverageReturnMetric | AverageEpisodeLengthMetric):
+        whole, lanes = make_metric(buffer_size=100), make_metric(buffer_size=100)
+    whole.observe_sequence(block)
+    for rows in (slice(0, 25), slice(25, 60)):  # collector 1 delivers first, then collector 0, in two rounds
+        lanes.observe_columns(part(rows, slice(2, 4)), 2, 4)
+        lanes.observe_columns(part(rows, slice(0, 2)), 0, 4)
+    for key, value in whole.get_state().items():
+        got = lanes.get_state()[key]
+        np.testing.assert_array_equal(np.sort(got) if key == "window" else got, np.sort(value) if key == "window" else value)
+
+
+def test_observe_columns_rejects_envs_outside_the_batch():
+    metric = AverageReturnMetric()
+    with pytest.raises(ValueError, match="envs 3..4 are not among the 4 envs"):
+        metric.observe_columns(traj([[F, F]], [[M, M]], [[1, 1]]), 3, 4)

@@ -44,6 +44,7 @@ class CollectedBlock(NamedTuple):
     policy: State | None     # the shipped policy's get_state() after acting (collector 0 only: the learner's stream)
     version: int             # the learner's policy version the block was collected with
     index: int               # the collector
+    time_step: Any           # the envs' time step after the block (where the next block starts)
 
 
 class _Keep(Observer):
@@ -96,7 +97,7 @@ class Collector:
         block = keep.blocks[0] if len(keep.blocks) == 1 else nest.map_structure(
             lambda *leaves: np.concatenate(leaves), *keep.blocks)
         return CollectedBlock(block, policy_state, None if self.rng is not None else policy.get_state(), version,
-                              self.index)
+                              self.index, self.time_step)
 
     def get_state(self, before_last_run: bool = False) -> State | None:
         if before_last_run:

@@ -2,19 +2,28 @@
 buffer and the fused ``train_block``.
 
 Per call of :meth:`RayEngine.run` (the trainer's collection seam) the learner ``ray.put``s the acting
-policy once (its flat weight vector, RNG state and schedule step, a few KB for the tutorial's network)
-and every collector receives the same object reference; each returns a ``[T, N]`` block tagged with the
-policy version, and the blocks, side by side, reach the observers as one ``[T, W x N]`` block.
+policy once (its flat weight vector, RNG state and schedule step, a few KB for the tutorial's network);
+every collector it sets to work receives that object reference and returns a ``[T, N]`` block tagged
+with the policy version it acted with.
 
-* ``mode: sync`` gathers the blocks in collector order: the same seed gives the same run, and one
+* ``mode: sync``: every collector collects the call's ``T`` steps; the blocks, side by side in collector
+  order, reach the observers as one ``[T, W x N]`` block. The same seed gives the same run, and one
   collector repeats ``engine: local`` bit for bit (collector 0 acts with the learner's own RNG stream,
   whose state travels with the policy and comes back with the block; the others have their own).
-* ``mode: async`` hands the observers the blocks of the previous call and sets the collectors on the
-  next one at once, so collection overlaps training; blocks lag the learner by one policy version
-  (``summary.json``: ``collect.policy_lag_mean``/``max``); every collector has its own RNG stream.
-  Not bit-reproducible.
+* ``mode: async``: collectors never stop. The learner takes blocks as they arrive (``ray.wait``), sends
+  the collector that delivered straight back to work with the newest policy, and returns as soon as it
+  holds the call's ``W x T`` rows per env column, from whichever collectors delivered them: a slow
+  collector delays nobody, a fast one simply delivers more blocks. Each block goes to the replay buffer
+  on its own, followed by a *seam*: one LAST row holding the observation where the collector stopped, so
+  the buffer (``env.num_envs`` columns; ``replay.max_length x W`` rows each, the same capacity) never
+  joins two collectors' rows into one transition: a window ending on the seam bootstraps from the true
+  next observation, one starting on it is masked, as at an episode boundary. Metrics take each block
+  into that collector's own env columns (``Metric.observe_columns``). Every collector has its own RNG
+  stream; arrival order decides the buffer's order, so runs are not bit-reproducible. The policy lag
+  (learner version minus the version a block was collected with) goes to ``summary.json``.
 
-A collector that dies is replaced by one with a fresh seed stream (logged); its block is collected again.
+A collector that dies is replaced by one with a fresh seed stream (logged); in sync mode its block is
+collected again, in async mode the others go on delivering meanwhile.
 """
 from __future__ import annotations
 
@@ -23,16 +32,28 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from rlkit import nest
-from rlkit.core import Env, Observer, Policy, State
+from rlkit.core import Env, Observer, Policy, ReplayBuffer, State
 from rlkit.distributed import require_ray
 from rlkit.distributed.collector import CollectedBlock, Collector
 from rlkit.distributed.runtime import connect
+from rlkit.metrics import Metric
 from rlkit.train.collection import CollectEngine
 from rlkit.train.config import Config, ConfigError
+from rlkit.types import StepType, TimeStep, Trajectory
 
-__all__ = ["RayEngine"]
+__all__ = ["RayEngine", "seam_row"]
 
-_MAX_RESTARTS = 3  # per collector per call
+_MAX_RESTARTS = 3  # deaths in a row of one collector before the run stops
+
+
+def seam_row(block: Trajectory, time_step: TimeStep) -> Trajectory:
+    """The row ``[1, N]`` written after ``block`` in async mode: LAST at the envs' observation after the
+    block (``time_step``), zero action and reward, discount 1, next step FIRST."""
+    zeros = nest.map_structure(lambda leaf: np.zeros_like(np.asarray(leaf)[:1]), block)
+    return zeros._replace(step_type=np.full_like(zeros.step_type, StepType.LAST),
+                          observation=nest.map_structure(lambda leaf: np.asarray(leaf)[None], time_step.observation),
+                          next_step_type=np.full_like(zeros.next_step_type, StepType.FIRST),
+                          discount=np.ones_like(zeros.discount))
 
 
 class RayEngine(CollectEngine):
@@ -56,24 +77,45 @@ class RayEngine(CollectEngine):
         self.collectors = [self._start(i) for i in range(self.num_workers)]
         self.version = 0
         self.lags: list[int] = []
+        self.blocks = [0] * self.num_workers     # blocks delivered per collector
         self.replaced = 0
         self._seed: tuple[int, ...] = (config.train.seed,)  # what a replacement collector seeds from (with its restart)
-        self._pending: list[tuple[Any, tuple]] | None = None
+        self._shipped: Any = None                # the newest policy, in the object store
+        # async mode: one call in flight per collector, each collector's policy state, rows still owed
+        self._running: dict[Any, int] = {}
+        self._policy: Policy | None = None
+        self._policy_since = 0
+        self._lanes: list[Any] = []
+        self._owed = 0
+        self._deaths = [0] * self.num_workers
 
     @property
     def num_envs(self) -> int:
         return self.num_workers * self.envs_per_worker
+
+    @property
+    def replay_batch_size(self) -> int:
+        return self.num_envs if self.sync else self.envs_per_worker
 
     def _start(self, index: int) -> Any:
         shared = self.sync and index == 0 and self.restarts[index] == 0
         return self._actor.remote(self.config, index, self.restarts[index], shared)
 
     def reset(self, seed: int, *more: int) -> None:
-        self._drop_pending()
+        self._drain()
         self._seed = (seed, *more)
         self.ray.get([collector.reset.remote(seed, *more) for collector in self.collectors])
 
     # -- collecting ------------------------------------------------------------------------------
+    def run(self, policy: Policy, policy_state: Any, num_steps: int, observers: Sequence[Observer]) -> Any:
+        self.version += 1
+        self._shipped = self.ray.put(policy)  # one copy of the weights per call, shared by every collector
+        if self.sync:
+            return self._run_sync(policy, policy_state, int(num_steps), observers)
+        if policy is not self._policy:  # e.g. the random policy's first steps, then the collect policy
+            self._policy, self._policy_since, self._lanes = policy, self.version, self._split(policy_state)
+        return self._run_async(int(num_steps), observers)
+
     def _split(self, policy_state: Any) -> list[Any]:
         if not nest.flatten(policy_state):
             return [policy_state] * self.num_workers
@@ -81,34 +123,100 @@ class RayEngine(CollectEngine):
         return [nest.map_structure(lambda leaf, i=i: np.asarray(leaf)[i * n:(i + 1) * n], policy_state)
                 for i in range(self.num_workers)]
 
-    def _submit(self, policy: Policy, policy_state: Any, num_steps: int) -> list[tuple[Any, tuple]]:
-        self.version += 1
-        shipped = self.ray.put(policy)  # one copy of the weights per call, shared by every collector
-        calls = []
-        for index, state in enumerate(self._split(policy_state)):
-            args = (shipped, state, int(num_steps), self.version, not self.sync)
-            calls.append((self.collectors[index].run.remote(*args), args))
-        return calls
+    @staticmethod
+    def _join(states: list[Any]) -> Any:
+        return states[0] if not nest.flatten(states[0]) else nest.map_structure(
+            lambda *leaves: np.concatenate(leaves), *states)
 
-    def _gather(self, calls: list[tuple[Any, tuple]]) -> list[CollectedBlock]:
+    def _call(self, index: int, policy_state: Any, num_steps: int) -> Any:
+        return self.collectors[index].run.remote(self._shipped, policy_state, num_steps, self.version, not self.sync)
+
+    def _run_sync(self, policy: Policy, policy_state: Any, num_steps: int, observers: Sequence[Observer]) -> Any:
+        states = self._split(policy_state)
+        results = self._gather([self._call(index, state, num_steps) for index, state in enumerate(states)],
+                               states, num_steps)
+        if results[0].policy is not None:
+            policy.set_state(results[0].policy)  # collector 0 acted with the learner's RNG stream: take it back
+        self.lags.extend(self.version - result.version for result in results)
+        for result in results:
+            self.blocks[result.index] += 1
+        block = results[0].block if len(results) == 1 else nest.map_structure(
+            lambda *leaves: np.concatenate(leaves, axis=1), *[result.block for result in results])
+        for observer in observers:
+            observer.observe_sequence(block)
+        return self._join([result.policy_state for result in results])
+
+    def _gather(self, futures: list[Any], states: list[Any], num_steps: int) -> list[CollectedBlock]:
         """The blocks in collector order; a collector that died is replaced and asked again."""
         try:
-            return self.ray.get([future for future, _ in calls])  # one call for all: the usual case
+            return self.ray.get(futures)  # one call for all: the usual case
         except self.ray.exceptions.RayActorError:
             pass  # find which collector died, below
         results = []
-        for index, (future, args) in enumerate(calls):
-            for attempt in range(_MAX_RESTARTS + 1):
+        for index, future in enumerate(futures):
+            while True:
                 try:
                     results.append(self.ray.get(future))
+                    self._deaths[index] = 0
                     break
                 except self.ray.exceptions.RayActorError as err:
-                    if attempt == _MAX_RESTARTS:
-                        raise RuntimeError(f"collector {index} died {attempt + 1} times in one call; last: {err}") from None
-                    future = self._replace(index, err).run.remote(*args)
+                    self._replace(index, err)
+                    future = self._call(index, states[index], num_steps)
         return results
 
+    def _run_async(self, num_steps: int, observers: Sequence[Observer]) -> Any:
+        busy = set(self._running.values())
+        for index in range(self.num_workers):
+            if index not in busy:
+                self._running[self._call(index, self._lanes[index], num_steps)] = index
+        self._owed += num_steps * self.num_workers
+        while self._owed > 0:  # wait for any collector, never for a particular one
+            futures = list(self._running)
+            ready, rest = self.ray.wait(futures, num_returns=1)
+            if rest:
+                ready += self.ray.wait(rest, num_returns=len(rest), timeout=0)[0]  # and take whatever else is done
+            for future in ready:
+                index = self._running.pop(future)
+                result = self._fetch(future, index)
+                if result is not None:
+                    self._deliver(result, observers)
+                    self._owed -= int(np.shape(result.block.step_type)[0])
+                    if result.version >= self._policy_since:  # not a block of the previous policy
+                        self._lanes[index] = result.policy_state
+                self._running[self._call(index, self._lanes[index], num_steps)] = index  # back to work at once
+        return self._join(self._lanes)
+
+    def _fetch(self, future: Any, index: int) -> CollectedBlock | None:
+        try:
+            result = self.ray.get(future)
+        except self.ray.exceptions.RayActorError as err:
+            self._replace(index, err)
+            return None
+        self._deaths[index] = 0
+        return result
+
+    def _deliver(self, result: CollectedBlock, observers: Sequence[Observer]) -> None:
+        """One collector's block: to a replay buffer with its seam row, to a metric into the collector's env
+        columns, to any other observer as it is."""
+        self.lags.append(self.version - result.version)
+        self.blocks[result.index] += 1
+        block, first = result.block, result.index * self.envs_per_worker
+        sealed = None
+        for observer in observers:
+            if isinstance(observer, ReplayBuffer):
+                if sealed is None:
+                    sealed = nest.map_structure(lambda a, b: np.concatenate([np.asarray(a), b]), block,
+                                                seam_row(block, result.time_step))
+                observer.observe_sequence(sealed)
+            elif isinstance(observer, Metric):
+                observer.observe_columns(block, first, self.num_envs)
+            else:
+                observer.observe_sequence(block)
+
     def _replace(self, index: int, err: Exception) -> Any:
+        self._deaths[index] += 1
+        if self._deaths[index] > _MAX_RESTARTS:
+            raise RuntimeError(f"collector {index} died {self._deaths[index]} times in a row; last: {err}") from None
         self.restarts[index] += 1
         self.replaced += 1
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -119,36 +227,18 @@ class RayEngine(CollectEngine):
         self.ray.get(self.collectors[index].reset.remote(*self._seed))
         return self.collectors[index]
 
-    def run(self, policy: Policy, policy_state: Any, num_steps: int, observers: Sequence[Observer]) -> Any:
-        if self.sync or self._pending is None:
-            results = self._gather(self._submit(policy, policy_state, num_steps))
-        else:
-            results = self._gather(self._pending)
-        if results[0].policy is not None:
-            policy.set_state(results[0].policy)  # collector 0 acted with the learner's RNG stream: take it back
-        states = [result.policy_state for result in results]
-        policy_state = states[0] if not nest.flatten(states[0]) else nest.map_structure(
-            lambda *leaves: np.concatenate(leaves), *states)
-        if not self.sync:  # the next call's blocks are collected while the learner trains on these
-            self._pending = self._submit(policy, policy_state, num_steps)
-        self.lags.extend(self.version - result.version for result in results)  # versions behind the policy acting now
-        block = results[0].block if len(results) == 1 else nest.map_structure(
-            lambda *leaves: np.concatenate(leaves, axis=1), *[result.block for result in results])
-        for observer in observers:
-            observer.observe_sequence(block)
-        return policy_state
-
-    def _drop_pending(self) -> None:
-        if self._pending is not None:
-            self._gather(self._pending)
-            self._pending = None
+    def _drain(self) -> None:
+        """Async mode: let the calls in flight finish and drop their blocks (a reset or a restore follows)."""
+        for future, index in list(self._running.items()):
+            self._fetch(future, index)
+        self._running.clear()
+        self._owed = 0
 
     # -- checkpoints -----------------------------------------------------------------------------
     def get_state(self) -> State | None:
-        """Each collector's env, policy stream and restart count; in async mode, from before the blocks in flight
-        (a resumed run collects them again, so the replay buffer's rows stay consecutive)."""
-        in_flight = self._pending is not None
-        states = self.ray.get([collector.get_state.remote(in_flight) for collector in self.collectors])
+        """Each collector's env, policy stream and restart count; in async mode, from before the block in
+        flight (a resumed run collects it again, so no row is lost or written twice)."""
+        states = self.ray.get([collector.get_state.remote(bool(self._running)) for collector in self.collectors])
         if any(state is None for state in states):
             return None
         return {"collectors": states, "version": self.version}
@@ -158,7 +248,7 @@ class RayEngine(CollectEngine):
         if len(saved) != self.num_workers:
             raise ConfigError(f"collect.num_workers: the checkpoint holds {len(saved)} collectors, the config asks "
                               f"for {self.num_workers}")
-        self._drop_pending()
+        self._drain()
         for index, collector_state in enumerate(saved):
             if int(collector_state["restart"]) != self.restarts[index]:
                 self.ray.kill(self.collectors[index])
@@ -168,14 +258,15 @@ class RayEngine(CollectEngine):
                       for collector, collector_state in zip(self.collectors, saved)])
         self.version = int(state["version"])
 
-    def diagnostics(self) -> dict[str, float]:
+    def diagnostics(self) -> dict[str, Any]:
         lags = np.asarray(self.lags or [0])
         return {"mode": self.config.collect.mode, "num_workers": self.num_workers, "collectors_replaced": self.replaced,
+                "blocks_per_collector": list(self.blocks),
                 "policy_lag_mean": round(float(lags.mean()), 3), "policy_lag_max": int(lags.max())}
 
     def close(self) -> None:
         for collector in self.collectors:
             self.ray.kill(collector)
-        self.collectors = []
+        self.collectors, self._running = [], {}
         if self._owns_ray:  # a local Ray started for this run ends with it
             self.ray.shutdown()

@@ -30,6 +30,13 @@ class CollectEngine(abc.ABC):
     def num_envs(self) -> int:
         """Envs stepped together (the ``N`` of the blocks and the replay buffer's batch size)."""
 
+    @property
+    def replay_batch_size(self) -> int:
+        """Columns of the replay buffer the blocks are written to: ``num_envs`` (one per env) unless the
+        engine writes differently (Ray's async mode: one collector's ``env.num_envs``, see
+        :mod:`rlkit.distributed.engine`)."""
+        return self.num_envs
+
     @abc.abstractmethod
     def reset(self, seed: int, *more: int) -> None:
         """Start new episodes in every env, seeded from the run's ``seed`` (and ``more``, e.g. an iteration)."""

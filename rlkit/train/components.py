@@ -92,10 +92,12 @@ def make_agent(config: Config, env: Env) -> Agent:
     return agent
 
 
-def make_replay_buffer(config: Config, agent: Agent, num_envs: int) -> ReplayBuffer:
-    """The replay buffer for ``agent.collect_data_spec``, one row per env per step."""
+def make_replay_buffer(config: Config, agent: Agent, num_envs: int, batch_size: int | None = None) -> ReplayBuffer:
+    """The replay buffer for ``agent.collect_data_spec``: ``replay.max_length x num_envs`` rows in
+    ``batch_size`` columns (default ``num_envs``: one per env)."""
     section = config.replay
+    batch_size = num_envs if batch_size is None else batch_size
     derived = _derived("replay_buffers", section.name,
                        {"seed": derive_seed(config.train.seed, "replay"), "backend": config.train.backend})
-    return make("replay_buffers", section.name, data_spec=agent.collect_data_spec, batch_size=num_envs,
-                max_length=section.max_length, **derived, **section.options())
+    return make("replay_buffers", section.name, data_spec=agent.collect_data_spec, batch_size=batch_size,
+                max_length=-(-section.max_length * num_envs // batch_size), **derived, **section.options())

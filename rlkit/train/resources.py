@@ -49,8 +49,9 @@ def check_memory(config: Any, probe_env: Any, available: int | None = None) -> N
         return
     row = _nbytes(probe_env.observation_spec()) + _nbytes(probe_env.action_spec()) + _ROW_OVERHEAD
     per_env = _ENV_COPIES * _nbytes(probe_env.observation_spec()) + 64
+    workers = config.collect.num_workers if config.collect.engine == "ray" else 1  # replay columns: every collector's envs
     needs = {
-        "replay.max_length": row * config.replay.max_length * config.env.num_envs,
+        "replay.max_length": row * config.replay.max_length * config.env.num_envs * workers,
         "env.num_envs": per_env * config.env.num_envs,
         "eval.num_episodes": per_env * config.eval.num_episodes,
     }

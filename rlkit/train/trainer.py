@@ -100,7 +100,8 @@ class Trainer:
             warnings.filterwarnings("ignore", "TensorFlow threads could not be set", RuntimeWarning)  # a notebook, a test
             configure_tensorflow(num_threads=1)
         self.agent = built("agent", lambda: make_agent(cfg, self.env))
-        self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.collection.num_envs))
+        self.buffer = built("replay", lambda: make_replay_buffer(cfg, self.agent, self.collection.num_envs,
+                                                                 self.collection.replay_batch_size))
         self.metrics = {"train_return": AverageReturnMetric(buffer_size=10),
                         "train_episode_length": AverageEpisodeLengthMetric(buffer_size=10),
                         "episodes": NumberOfEpisodes(), "env_steps": EnvironmentSteps()}

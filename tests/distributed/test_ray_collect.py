@@ -94,10 +94,101 @@ def test_a_killed_collector_is_replaced_and_the_run_finishes(ray_session, tmp_pa
     assert "collector 1 died" in (tmp_path / "run" / "train.log").read_text()
 
 
-def test_async_mode_trains_and_reports_the_policy_lag(ray_session, tmp_path):
-    summary = _train(tmp_path / "run", [*SHORT, *RAY, "collect.num_workers=2", "collect.mode=async"])
-    assert summary["status"] == "completed"
-    assert summary["collect"]["mode"] == "async" and summary["collect"]["policy_lag_max"] == 1
+ASYNC = [*RAY, "collect.num_workers=2", "collect.mode=async"]
+
+
+@pytest.fixture(scope="module")
+def async_run(ray_session, tmp_path_factory) -> Path:
+    run_dir = tmp_path_factory.mktemp("async") / "run"
+    _train(run_dir, [*SHORT, *ASYNC])
+    return run_dir
+
+
+def test_async_mode_trains_and_reports_the_policy_lag(async_run):
+    summary = json.loads((async_run / "summary.json").read_text())
+    collect = summary["collect"]
+    assert summary["status"] == "completed" and collect["mode"] == "async"
+    assert collect["policy_lag_max"] >= 1 and 0 < collect["policy_lag_mean"] <= collect["policy_lag_max"]
+    assert sum(collect["blocks_per_collector"]) >= 2 * 7  # 7 calls (1 random + 6 chunks) x 2 collectors' worth
+    assert summary["env_steps"] >= 0.9 * 300 * 4
+
+
+def test_async_buffer_holds_one_collectors_envs_with_the_same_capacity(async_run):
+    latest = CheckpointManager(async_run / "checkpoints").load_latest()
+    with np.load(latest.file("replay.npz"), allow_pickle=False) as replay:
+        header = json.loads(replay["header"].tobytes().decode())
+    assert header["batch_size"] == 2 and header["max_length"] == 2 * load_config(None, []).replay.max_length
+
+
+@pytest.mark.slow
+def test_resume_of_an_async_run(ray_session, tmp_path):
+    run = tmp_path / "run"
+    _train(run, [*SHORT, *ASYNC, "train.num_iterations=150"])
+    summary = _train(run, ["train.num_iterations=300"], resume=True)
+    assert summary["status"] == "completed" and summary["iterations"] == 300
+    assert [row["iteration"] for row in read_metrics(run / "metrics.csv")] == list(range(0, 301, 50))
+
+
+def _slow_engine(mode: str, workers: int = 2):
+    from rlkit import make
+    from rlkit.distributed.engine import RayEngine
+
+    kwargs = "{env: CartPole-v1, step_cost_ms: 0.5}"
+    config = load_config(None, [*RAY, f"collect.mode={mode}", f"collect.num_workers={workers}", "env.num_envs=2",
+                                "env.name=rlkit.testing.slow_env:SlowEnv", f"env.kwargs={kwargs}"])
+    env = make("envs", config.env.name, num_envs=2, **config.env.kwargs)
+    return config, RayEngine(config, env, print), env
+
+
+def test_async_takes_blocks_from_whoever_delivers_and_never_waits_for_a_straggler(ray_session):
+    from rlkit.policies import RandomPolicy
+
+    config, engine, env = _slow_engine("async")
+    try:
+        engine.reset(config.train.seed)
+        policy = RandomPolicy(env.time_step_spec(), env.action_spec(), seed=0)
+        # Collector 1 is busy for 20 s (2 envs x 20,000 steps x 0.5 ms): the engine's calls queue behind it.
+        straggler = engine.collectors[1].run.remote(policy, (), 20_000, 0)
+        seen = []
+        for _ in range(3):
+            engine.run(policy, (), 10, [_Blocks(seen)])
+        ready, _ = ray_session.wait([straggler], timeout=0)
+        assert not ready, "the learner waited for the straggler"
+        assert engine.diagnostics()["blocks_per_collector"] == [6, 0]  # 3 calls x 2 collectors' rows, all from 0
+        assert [block.observation.shape for block in seen] == [(10, 2, 4)] * 6
+    finally:
+        engine.close()
+
+
+def test_async_seams_carry_the_observation_where_each_collector_goes_on(ray_session):
+    from rlkit.core import trajectory_spec
+    from rlkit.policies import RandomPolicy
+    from rlkit.replay import UniformReplayBuffer
+    from rlkit.types import StepType
+
+    config, engine, env = _slow_engine("async")
+    policy = RandomPolicy(env.time_step_spec(), env.action_spec(), seed=0)
+    buffer = UniformReplayBuffer(trajectory_spec(env.time_step_spec(), env.action_spec(), policy.info_spec),
+                                 batch_size=2, max_length=1000)
+    blocks = []
+    buffer.observe_sequence = blocks.append  # what the engine hands a replay buffer
+    try:
+        engine.reset(config.train.seed)
+        for _ in range(6):
+            engine.run(policy, (), 7, [buffer])
+    finally:
+        engine.close()
+    assert len(blocks) >= 12 and all(block.step_type.shape == (8, 2) for block in blocks)
+    for block in blocks:  # seven real rows, then the seam
+        assert (block.step_type[7] == StepType.LAST).all() and (block.next_step_type[7] == StepType.FIRST).all()
+        assert (block.discount[7] == 1).all() and (block.reward[7] == 0).all()
+    starts = {block.observation[0].tobytes() for block in blocks}
+    continued = sum(block.observation[7].tobytes() in starts for block in blocks)
+    assert continued == len(blocks) - 2  # every block but each collector's last is continued from its seam
+    for block in blocks:
+        buffer.add_sequence(block)
+    sample, _ = buffer.sample(64, num_steps=2)
+    assert sample.observation.shape == (64, 2, 4)
 
 
 def test_no_tensorflow_in_a_collector_and_blocks_are_side_by_side(ray_session):

@@ -270,7 +270,7 @@ class CollectConfig(_Section):
     Attributes:
       engine: `local` (a driver in the training process) or `ray` (collector actors holding the env and the NumPy acting policy, no TensorFlow; needs `pip install "rlkit[ray]"`).
       num_workers: collector actors with `engine: ray` (one CPU each); each steps `env.num_envs` envs, so the replay buffer and an iteration's steps span num_workers x env.num_envs envs.
-      mode: `sync`: each chunk's blocks are gathered in collector order, seed-reproducible, and one worker repeats `engine: local` bit for bit; `async`: collectors gather the next chunk while the learner trains (weights one chunk older), faster but not bit-reproducible; the policy lag goes to summary.json.
+      mode: `sync`: each chunk's blocks are gathered in collector order, seed-reproducible, and one worker repeats `engine: local` bit for bit; `async`: collectors never stop and the learner takes blocks from whichever collectors deliver first (`ray.wait`), so a slow collector delays nobody; the replay buffer then has env.num_envs columns (replay.max_length x num_workers rows each) and a seam row after every block; not bit-reproducible; the policy lag goes to summary.json.
       address: Ray cluster address (`host:port`, as `ray start --head` prints); null starts a local Ray on this machine.
     """
 
