@@ -8,19 +8,23 @@ executor on Ray). See docs/scaling.md.
 """
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+import importlib.util
 
 __all__ = ["require_ray", "RAY_EXTRA"]
 
 RAY_EXTRA = 'pip install "rlkit[ray]"'
 
 
-def require_ray(what: str) -> ModuleType:
-    """The ``ray`` module, or a one-line ``ConfigError`` saying that ``what`` needs the ``ray`` extra."""
+def require_ray(what: str) -> None:
+    """A one-line ``ConfigError`` saying that ``what`` needs the ``ray`` extra, unless Ray is installed.
+
+    Checked without importing Ray: Ray reads its auth settings from the environment when first imported,
+    and :func:`rlkit.distributed.runtime.connect` chooses them just before."""
     try:
-        return importlib.import_module("ray")
-    except ImportError:
+        found = importlib.util.find_spec("ray") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
         from rlkit.train.config import ConfigError
 
         raise ConfigError(f"{what}: Ray is not installed; install the extra with: {RAY_EXTRA}") from None

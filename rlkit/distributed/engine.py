@@ -33,9 +33,8 @@ import numpy as np
 
 from rlkit import nest
 from rlkit.core import Env, Observer, Policy, ReplayBuffer, State
-from rlkit.distributed import require_ray
 from rlkit.distributed.collector import CollectedBlock, Collector
-from rlkit.distributed.runtime import connect
+from rlkit.distributed.runtime import connect, ray_is_running
 from rlkit.metrics import Metric
 from rlkit.train.collection import CollectEngine
 from rlkit.train.config import Config, ConfigError
@@ -60,7 +59,7 @@ class RayEngine(CollectEngine):
     """``collect.num_workers`` collector actors, each with ``env.num_envs`` envs."""
 
     def __init__(self, config: Config, env: Env, log: Callable[[str], None]) -> None:
-        self._owns_ray = not require_ray("collect.engine").is_initialized()
+        self._owns_ray = not ray_is_running()
         self.ray = connect(config.collect.address)
         self.config, self.log = config, log
         self.num_workers = config.collect.num_workers

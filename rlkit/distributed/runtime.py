@@ -3,31 +3,36 @@
     connect(None)                    # a local Ray on this machine (dashboard off), or the one already running
     connect("10.0.0.5:6379")         # a cluster started with `ray start --head` (rlkit installed on every node)
 
-A local Ray started here gets an ephemeral auth token in the environment (``RAY_AUTH_TOKEN``, the first
-place Ray's token-auth docs say it looks), so when Ray turns token auth on (the default for local
-clusters from Ray 2.59) it writes no token under the home directory; set ``RAY_AUTH_MODE`` or
-``RAY_AUTH_TOKEN`` yourself to choose otherwise. Ray
-worker processes find this checkout of rlkit through ``PYTHONPATH``.
+A local Ray started here gets token auth chosen explicitly, with an ephemeral token in the environment
+(``RAY_AUTH_MODE=token`` and ``RAY_AUTH_TOKEN``, the first place Ray's token-auth docs say it looks):
+Ray (which turns token auth on by default for local clusters from 2.59) then writes no token under the
+home directory and prints no notice about it; set ``RAY_AUTH_MODE`` or ``RAY_AUTH_TOKEN`` yourself to
+choose otherwise. Ray worker processes find this checkout of rlkit through ``PYTHONPATH``.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
-from rlkit.distributed import require_ray
+from rlkit.distributed import RAY_EXTRA, require_ray
 
-__all__ = ["connect", "local_environment"]
+__all__ = ["connect", "local_environment", "ray_is_running"]
 
 
-def local_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """Environment variables a local Ray started by rlkit needs: an ephemeral token (unless a token or the
-    auth mode is chosen already) and ``PYTHONPATH`` with the directory that holds this ``rlkit`` package."""
+def local_environment(environ: dict[str, str] | None = None, choose_mode: bool = True) -> dict[str, str]:
+    """Environment variables a local Ray started by rlkit needs: token auth with an ephemeral token (unless
+    a token or the auth mode is chosen already; ``choose_mode=False``: the token only, for a process in
+    which Ray has read its settings already) and ``PYTHONPATH`` with the directory that holds this
+    ``rlkit`` package."""
     environ = dict(os.environ if environ is None else environ)
     updates: dict[str, str] = {}
     if "RAY_AUTH_MODE" not in environ and not environ.get("RAY_AUTH_TOKEN"):
-        updates["RAY_AUTH_TOKEN"] = secrets.token_hex(32)  # Ray (>= 2.59) turns token auth on and uses this one
+        if choose_mode:
+            updates["RAY_AUTH_MODE"] = "token"  # chosen, so Ray prints no "token auth is enabled" notice
+        updates["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
     root = str(Path(__file__).resolve().parents[2])
     paths = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if root not in paths:
@@ -35,17 +40,30 @@ def local_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     return updates
 
 
+def ray_is_running() -> bool:
+    """Whether this process is connected to a Ray already (without importing Ray)."""
+    ray = sys.modules.get("ray")
+    return ray is not None and ray.is_initialized()
+
+
 def connect(address: str | None, what: str = "collect.address", **init: Any) -> Any:
     """The ``ray`` module, initialised: already running, joined at ``address``, or started locally
     (``init`` goes to ``ray.init``, e.g. ``num_cpus``). ``ConfigError`` without Ray or when
     ``address`` cannot be reached."""
-    ray = require_ray(what)
-    if ray.is_initialized():
-        return ray
+    require_ray(what)
     from rlkit.train.config import ConfigError
 
+    if address is None and "ray" not in sys.modules:
+        os.environ.update(local_environment())  # before Ray reads its settings; inherited by every Ray process
+    try:
+        import ray
+    except ImportError as err:
+        raise ConfigError(f"{what}: Ray is installed but cannot be imported ({err}); reinstall it with: "
+                          f"{RAY_EXTRA}") from None
+    if ray.is_initialized():
+        return ray
     if address is None:
-        os.environ.update(local_environment())  # inherited by the raylet and every worker it starts
+        os.environ.update(local_environment(choose_mode=False))  # Ray was imported before: its own default mode
         ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False, **init)
         return ray
     try:

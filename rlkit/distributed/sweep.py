@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from rlkit.distributed import require_ray
-from rlkit.distributed.runtime import connect
+from rlkit.distributed.runtime import connect, ray_is_running
 from rlkit.sweep.worker import Task, TrialResult
 
 __all__ = ["RayExecutor", "SweepWorker"]
@@ -67,7 +66,7 @@ class RayExecutor:
     worker_pids: dict[Any, int] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._owns_ray = not require_ray("--executor ray").is_initialized()
+        self._owns_ray = not ray_is_running()
         self.ray = connect(self.address, what="--address")
         from rlkit.train.config import ConfigError
 

@@ -234,6 +234,23 @@ def test_ray_without_ray_installed_is_a_one_line_error_naming_the_extra(monkeypa
     assert err.startswith("error: collect.engine: Ray is not installed") and 'pip install "rlkit[ray]"' in err
 
 
+def test_rlkit_train_on_its_own_local_ray_prints_nothing_of_ray_and_writes_nothing_of_it_at_home(tmp_path):
+    import subprocess
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RAY_")}
+    env.update(HOME=str(home), TF_CPP_MIN_LOG_LEVEL="3")
+    args = [arg for pair in (("--set", item) for item in [*SHORT, *ASYNC, "train.num_iterations=100"]) for arg in pair]
+    done = subprocess.run([sys.executable, "-m", "rlkit", "train", *args, "--out", str(tmp_path / "run"), "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Token authentication" not in done.stderr and "Traceback" not in done.stderr
+    assert not [line for line in done.stderr.splitlines() if line.strip()], done.stderr
+    assert not [path for path in home.rglob("*") if "ray" in path.name.lower()]  # no ~/.ray token or session files
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["collect"]["mode"] == "async"
+
+
 class _Blocks:
     def __init__(self, seen: list) -> None:
         self.seen = seen
