@@ -75,6 +75,12 @@ class Collector:
     def pid(self) -> int:
         return os.getpid()
 
+    def node(self) -> str:
+        """The id of the Ray node this collector runs on."""
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
+
     def modules(self) -> list[str]:
         """The modules imported in this process (a test checks that TensorFlow is not among them)."""
         return sorted(sys.modules)

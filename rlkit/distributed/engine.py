@@ -259,8 +259,9 @@ class RayEngine(CollectEngine):
 
     def diagnostics(self) -> dict[str, Any]:
         lags = np.asarray(self.lags or [0])
-        return {"mode": self.config.collect.mode, "num_workers": self.num_workers, "collectors_replaced": self.replaced,
-                "blocks_per_collector": list(self.blocks),
+        nodes = len(set(self.ray.get([collector.node.remote() for collector in self.collectors])))
+        return {"mode": self.config.collect.mode, "num_workers": self.num_workers, "nodes": nodes,
+                "collectors_replaced": self.replaced, "blocks_per_collector": list(self.blocks),
                 "policy_lag_mean": round(float(lags.mean()), 3), "policy_lag_max": int(lags.max())}
 
     def close(self) -> None:

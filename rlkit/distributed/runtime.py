@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ def connect(address: str | None, what: str = "collect.address", **init: Any) -> 
         os.environ.update(local_environment(choose_mode=False))  # Ray was imported before: its own default mode
         ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False, **init)
         return ray
+    _check_reachable(address, what)
     try:
         ray.init(address=address, log_to_driver=False, configure_logging=False, **init)
     except (ConnectionError, RuntimeError, ValueError) as err:
@@ -73,3 +75,25 @@ def connect(address: str | None, what: str = "collect.address", **init: Any) -> 
         raise ConfigError(f"{what}: cannot join the Ray cluster at {address!r}: {message}; start one with "
                           "`ray start --head` and pass the address it prints") from None
     return ray
+
+
+def _check_reachable(address: str, what: str, timeout: float = 5.0) -> None:
+    """``ConfigError`` unless ``address`` (``host:port``, ``ray://host:port`` or ``auto``) answers on its
+    port within ``timeout`` seconds: ``ray.init`` would otherwise retry an unreachable address for minutes."""
+    from rlkit.train.config import ConfigError
+
+    from rlkit.train.config.schema import ray_address
+
+    try:
+        ray_address(address)
+    except ValueError as err:
+        raise ConfigError(f"{what}: {err}") from None
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ConfigError(f"{what}: cannot join the Ray cluster at {address!r}: nothing answers there ({reason}); "
+                          "start one with `ray start --head` and pass the address it prints") from None

@@ -60,6 +60,17 @@ def _file_name(value: Optional[str]) -> Optional[str]:
     return value
 
 
+def ray_address(value: Optional[str]) -> Optional[str]:
+    """``value`` if it is a Ray cluster address (``host:port``, ``ray://host:port`` or ``auto``), else ``ValueError``."""
+    if value is None or value == "auto":
+        return value
+    host, _, port = value.removeprefix("ray://").rpartition(":")
+    if not host or any(c.isspace() for c in host) or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r} is not a Ray cluster address; pass host:port as `ray start --head` prints it "
+                         "(e.g. 10.0.0.5:6379), or auto")
+    return value
+
+
 # ----------------------------------------------------------------------------------------------
 # Sections
 # ----------------------------------------------------------------------------------------------
@@ -271,13 +282,13 @@ class CollectConfig(_Section):
       engine: `local` (a driver in the training process) or `ray` (collector actors holding the env and the NumPy acting policy, no TensorFlow; needs `pip install "rlkit[ray]"`).
       num_workers: collector actors with `engine: ray` (one CPU each); each steps `env.num_envs` envs, so the replay buffer and an iteration's steps span num_workers x env.num_envs envs.
       mode: `sync`: each chunk's blocks are gathered in collector order, seed-reproducible, and one worker repeats `engine: local` bit for bit; `async`: collectors never stop and the learner takes blocks from whichever collectors deliver first (`ray.wait`), so a slow collector delays nobody; the replay buffer then has env.num_envs columns (replay.max_length x num_workers rows each) and a seam row after every block; not bit-reproducible; the policy lag goes to summary.json.
-      address: Ray cluster address (`host:port`, as `ray start --head` prints); null starts a local Ray on this machine.
+      address: Ray cluster address (`host:port` as `ray start --head` prints it, `ray://host:port`, or `auto`); null starts a local Ray on this machine.
     """
 
     engine: choice("local", "ray") = "local"
     num_workers: PositiveInt = 1
     mode: choice("sync", "async") = "sync"
-    address: Optional[Str] = None
+    address: Annotated[Optional[Str], AfterValidator(ray_address)] = None
 
 
 class OutputConfig(_Section):
