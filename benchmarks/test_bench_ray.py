@@ -11,6 +11,9 @@ Run: ``pytest benchmarks/test_bench_ray.py --benchmark-only -s``. In one pytest 
   per chunk of T = 100 steps; the learner's CPU per chunk at W = 1 and 2; and the parts of the overhead:
   the weight broadcast (``ray.put`` of the policy) and one collector call returning a ``[T, 1]`` block.
   From these it prints a projection (labelled so) of sync throughput for 8, 64 and 512 collectors.
+* sync against async with W = 2 on the slow env, steady (1 ms per step) and stalling (1 ms per step, and
+  one step in a hundred takes 50 ms more: per chunk, sync waits for the collector that stalled most,
+  async takes blocks from whichever collector delivers).
 
 Ratios are printed against the baseline measured in the same run; nothing asserts a time.
 """
@@ -31,15 +34,16 @@ CHUNKS = 20      # chunks per measured round
 TARGET = 1.6     # W = 2 over W = 1
 
 
+STALL = {"stall_ms": 50.0, "stall_probability": 0.01}
+
+
 @pytest.fixture(scope="module")
 def ray_runtime():
-    import ray
-
     from rlkit.distributed.runtime import connect
 
     temp = tempfile.mkdtemp(prefix="rlkit-ray-", dir="/tmp")
     saved = {key: os.environ.get(key) for key in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "PYTHONPATH")}
-    connect(None, num_cpus=2, _temp_dir=temp)
+    ray = connect(None, num_cpus=2, _temp_dir=temp)
     yield ray
     ray.shutdown()
     for key, value in saved.items():
@@ -62,6 +66,10 @@ def table():
     if one and two:
         scale = two["steps_per_s"] / one["steps_per_s"]
         print(f"W = 2 over W = 1: {scale:.2f}x (target >= {TARGET}x){'' if scale >= TARGET else ' [MISSED]'}")
+    for kind in ("slow env", "stalling env"):
+        sync, asynchronous = rows.get(f"ray sync W=2 {kind}"), rows.get(f"ray async W=2 {kind}")
+        if sync and asynchronous:
+            print(f"W = 2, {kind}: async over sync {asynchronous['steps_per_s'] / sync['steps_per_s']:.2f}x")
     if "local cartpole" in rows and "ray sync W=1 cartpole" in rows:
         overhead = rows["ray sync W=1 cartpole"]["ms_per_chunk"] - rows["local cartpole"]["ms_per_chunk"]
         print(f"Ray overhead per chunk of {T} CartPole steps (W = 1 minus local): {overhead:.3f} ms")
@@ -90,11 +98,12 @@ def _projection(rows: dict[str, dict]) -> None:
         print(f"  W = {workers:3d}: {workers * T / chunk * 1e3:10.0f} env steps/s (chunk {chunk:.1f} ms)")
 
 
-def _config(env: str, workers: int, engine: str):
+def _config(env: str, workers: int, engine: str, mode: str = "sync", stalls: bool = False):
     from rlkit.train.config import load_config
 
-    kwargs = "{env: CartPole-v1, step_cost_ms: %s}" % STEP_COST_MS if "slow" in env else "{}"
-    return load_config(None, [f"env.name={env}", f"env.kwargs={kwargs}", "env.num_envs=1",
+    stall = "".join(f", {key}: {value}" for key, value in STALL.items()) if stalls else ""
+    kwargs = "{env: CartPole-v1, step_cost_ms: %s%s}" % (STEP_COST_MS, stall) if "slow" in env else "{}"
+    return load_config(None, [f"env.name={env}", f"env.kwargs={kwargs}", "env.num_envs=1", f"collect.mode={mode}",
                               f"collect.engine={engine}", f"collect.num_workers={workers}"])
 
 
@@ -112,12 +121,12 @@ def _setup(config):
     engine = make_engine(config, env, lambda line: None)
     engine.reset(0)
     buffer = UniformReplayBuffer(trajectory_spec(env.time_step_spec(), env.action_spec()),
-                                 batch_size=engine.num_envs, max_length=100_000, seed=0)
+                                 batch_size=engine.replay_batch_size, max_length=100_000, seed=0)
     return engine, policy, [buffer, AverageReturnMetric(), EnvironmentSteps()]
 
 
-def _measure(benchmark, table, name, env, workers, engine_kind):
-    engine, policy, observers = _setup(_config(env, workers, engine_kind))
+def _measure(benchmark, table, name, env, workers, engine_kind, mode="sync", stalls=False):
+    engine, policy, observers = _setup(_config(env, workers, engine_kind, mode, stalls))
     try:
         engine.run(policy, (), T, observers)  # warm-up: actors started, code paths loaded
 
@@ -150,6 +159,18 @@ def test_ray_one_collector_slow_env(benchmark, table, ray_runtime):
 
 def test_ray_two_collectors_slow_env(benchmark, table, ray_runtime):
     _measure(benchmark, table, "ray sync W=2 slow env", SLOW, 2, "ray")
+
+
+def test_ray_two_collectors_slow_env_async(benchmark, table, ray_runtime):
+    _measure(benchmark, table, "ray async W=2 slow env", SLOW, 2, "ray", "async")
+
+
+def test_ray_two_collectors_stalling_env_sync(benchmark, table, ray_runtime):
+    _measure(benchmark, table, "ray sync W=2 stalling env", SLOW, 2, "ray", "sync", stalls=True)
+
+
+def test_ray_two_collectors_stalling_env_async(benchmark, table, ray_runtime):
+    _measure(benchmark, table, "ray async W=2 stalling env", SLOW, 2, "ray", "async", stalls=True)
 
 
 def test_local_cartpole(benchmark, table):

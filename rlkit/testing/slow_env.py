@@ -12,7 +12,9 @@ and its own options follow)::
 
 Every batched step (boundary steps included) spins until the calling thread has used ``step_cost_ms``
 of CPU time per env of the batch, as a Python-level simulator would; results are those of the wrapped
-env exactly.
+env exactly. ``stall_ms`` with ``stall_probability`` adds occasional long steps (a level load, a
+collision-heavy frame): each batched step, with that probability, costs ``stall_ms`` more, drawn from a
+stream seeded by ``reset(seed)``; stalls change timing only, never results.
 """
 from __future__ import annotations
 
@@ -42,18 +44,25 @@ class SlowEnv(Env):
       env: the env to wrap, built with ``make("envs", env, num_envs=num_envs, **env_options)``.
       step_cost_ms: busy CPU milliseconds per env per step (>= 0).
       num_envs: ``None`` (unbatched) or the batch size, as for every env.
+      stall_ms: extra busy CPU milliseconds of a stalled batched step (>= 0).
+      stall_probability: chance in [0, 1] that a batched step stalls.
       **env_options: keyword arguments of the wrapped env (``max_episode_steps``, ``seed``, ...).
     """
 
     def __init__(self, env: str = "CartPole-v1", step_cost_ms: float = 1.0, num_envs: int | None = None,
-                 **env_options: Any) -> None:
+                 stall_ms: float = 0.0, stall_probability: float = 0.0, **env_options: Any) -> None:
         from rlkit.registry import make
 
-        if isinstance(step_cost_ms, bool) or not isinstance(step_cost_ms, (int, float)) or not step_cost_ms >= 0:
-            raise ValueError(f"step_cost_ms must be a number of milliseconds >= 0, got {step_cost_ms!r}")
+        for name, value, top in (("step_cost_ms", step_cost_ms, None), ("stall_ms", stall_ms, None),
+                                 ("stall_probability", stall_probability, 1.0)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or (top and value > top):
+                unit = "a probability in [0, 1]" if top else "a number of milliseconds >= 0"
+                raise ValueError(f"{name} must be {unit}, got {value!r}")
         self._env = make("envs", env, num_envs=num_envs, **env_options)
         self._cost = float(step_cost_ms) / 1000.0 * (1 if num_envs is None else int(num_envs))
         self.step_cost_ms = float(step_cost_ms)
+        self.stall_ms, self.stall_probability = float(stall_ms), float(stall_probability)
+        self._stalls = np.random.default_rng(0)
 
     @property
     def wrapped(self) -> Env:
@@ -80,10 +89,13 @@ class SlowEnv(Env):
         return action  # the wrapped env's step checks it
 
     def _reset(self, seed: int | None) -> TimeStep:
+        if seed is not None:
+            self._stalls = np.random.default_rng(seed)
         return self._env.reset(seed)
 
     def _step(self, action: Any) -> TimeStep:
-        busy_wait(self._cost)
+        stalled = self.stall_probability and self._stalls.random() < self.stall_probability
+        busy_wait(self._cost + (self.stall_ms / 1000.0 if stalled else 0.0))
         return self._env.step(action)
 
     def get_state(self) -> State | None:
@@ -100,4 +112,5 @@ class SlowEnv(Env):
         self._env.close()
 
     def __repr__(self) -> str:
-        return f"SlowEnv({self._env!r}, step_cost_ms={self.step_cost_ms})"
+        stalls = f", stall_ms={self.stall_ms}, stall_probability={self.stall_probability}" if self.stall_probability else ""
+        return f"SlowEnv({self._env!r}, step_cost_ms={self.step_cost_ms}{stalls})"

@@ -43,6 +43,24 @@ def test_each_step_costs_step_cost_ms_per_env():
     assert time.process_time() - cpu >= 0.8 * 6.0e-3  # busy CPU, not a sleep
 
 
+def test_stalls_cost_extra_cpu_on_about_their_share_of_steps_and_change_no_result():
+    stalling = SlowEnv("CartPole-v1", step_cost_ms=0.0, num_envs=2, stall_ms=3.0, stall_probability=0.25)
+    plain = make("envs", "CartPole-v1", num_envs=2)
+    a, b = stalling.reset(seed=4), plain.reset(seed=4)
+    cpu = time.process_time()
+    for _ in range(80):
+        a, b = stalling.step(np.ones(2, np.int64)), plain.step(np.ones(2, np.int64))
+        np.testing.assert_array_equal(a.observation, b.observation)
+    stalls = int(np.sum(np.random.default_rng(4).random(80) < 0.25))  # the same stream: seeded by reset(seed=4)
+    assert 5 < stalls < 40 and time.process_time() - cpu >= 0.8 * stalls * 3.0e-3
+
+
+@pytest.mark.parametrize("kwargs", [{"stall_ms": -1.0}, {"stall_probability": 1.5}, {"stall_probability": True}])
+def test_bad_stall_arguments_are_refused(kwargs):
+    with pytest.raises(ValueError, match="must be"):
+        SlowEnv("CartPole-v1", **kwargs)
+
+
 def test_state_round_trip_continues_exactly():
     env = SlowEnv("CartPole-v1", step_cost_ms=0.0, num_envs=2)
     env.reset(seed=1)
