@@ -17,7 +17,7 @@ with the policy version it acted with.
   on its own, followed by a *seam*: one LAST row holding the observation where the collector stopped, so
   the buffer (``env.num_envs`` columns; ``replay.max_length x W`` rows each, the same capacity) never
   joins two collectors' rows into one transition: a window ending on the seam bootstraps from the true
-  next observation, one starting on it is masked, as at an episode boundary. Metrics take each block
+  next observation, none starts on it, as at an episode boundary. Metrics take each block
   into that collector's own env columns (``Metric.observe_columns``). Every collector has its own RNG
   stream; arrival order decides the buffer's order, so runs are not bit-reproducible. The policy lag
   (learner version minus the version a block was collected with) goes to ``summary.json``.
