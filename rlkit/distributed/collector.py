@@ -45,6 +45,7 @@ class CollectedBlock(NamedTuple):
     version: int             # the learner's policy version the block was collected with
     index: int               # the collector
     time_step: Any           # the envs' time step after the block (where the next block starts)
+    node: str                # the Ray node the collector runs on
 
 
 class _Keep(Observer):
@@ -76,10 +77,9 @@ class Collector:
         return os.getpid()
 
     def node(self) -> str:
-        """The id of the Ray node this collector runs on."""
-        import ray
-
-        return ray.get_runtime_context().get_node_id()
+        """The id of the Ray node this collector runs on ("" outside Ray)."""
+        ray = sys.modules.get("ray")
+        return ray.get_runtime_context().get_node_id() if ray is not None and ray.is_initialized() else ""
 
     def modules(self) -> list[str]:
         """The modules imported in this process (a test checks that TensorFlow is not among them)."""
@@ -103,7 +103,7 @@ class Collector:
         block = keep.blocks[0] if len(keep.blocks) == 1 else nest.map_structure(
             lambda *leaves: np.concatenate(leaves), *keep.blocks)
         return CollectedBlock(block, policy_state, None if self.rng is not None else policy.get_state(), version,
-                              self.index, self.time_step)
+                              self.index, self.time_step, self.node())
 
     def get_state(self, before_last_run: bool = False) -> State | None:
         if before_last_run:

@@ -77,6 +77,7 @@ class RayEngine(CollectEngine):
         self.version = 0
         self.lags: list[int] = []
         self.blocks = [0] * self.num_workers     # blocks delivered per collector
+        self.nodes = [""] * self.num_workers     # the Ray node of each collector's last block
         self.replaced = 0
         self._seed: tuple[int, ...] = (config.train.seed,)  # what a replacement collector seeds from (with its restart)
         self._shipped: Any = None                # the newest policy, in the object store
@@ -139,6 +140,7 @@ class RayEngine(CollectEngine):
         self.lags.extend(self.version - result.version for result in results)
         for result in results:
             self.blocks[result.index] += 1
+            self.nodes[result.index] = result.node
         block = results[0].block if len(results) == 1 else nest.map_structure(
             lambda *leaves: np.concatenate(leaves, axis=1), *[result.block for result in results])
         for observer in observers:
@@ -199,6 +201,7 @@ class RayEngine(CollectEngine):
         columns, to any other observer as it is."""
         self.lags.append(self.version - result.version)
         self.blocks[result.index] += 1
+        self.nodes[result.index] = result.node
         block, first = result.block, result.index * self.envs_per_worker
         sealed = None
         for observer in observers:
@@ -259,8 +262,7 @@ class RayEngine(CollectEngine):
 
     def diagnostics(self) -> dict[str, Any]:
         lags = np.asarray(self.lags or [0])
-        nodes = len(set(self.ray.get([collector.node.remote() for collector in self.collectors])))
-        return {"mode": self.config.collect.mode, "num_workers": self.num_workers, "nodes": nodes,
+        return {"mode": self.config.collect.mode, "num_workers": self.num_workers, "nodes": len(set(self.nodes) - {""}),
                 "collectors_replaced": self.replaced, "blocks_per_collector": list(self.blocks),
                 "policy_lag_mean": round(float(lags.mean()), 3), "policy_lag_max": int(lags.max())}
 

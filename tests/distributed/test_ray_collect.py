@@ -76,7 +76,8 @@ def test_resume_of_a_ray_collected_run_continues_bit_for_bit(two_workers, tmp_pa
 
 
 @pytest.mark.slow
-def test_a_killed_collector_is_replaced_and_the_run_finishes(ray_session, tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_killed_collector_is_replaced_and_the_run_finishes(ray_session, tmp_path, monkeypatch, mode):
     from rlkit.distributed.engine import RayEngine
 
     original, calls = RayEngine.run, [0]
@@ -88,7 +89,7 @@ def test_a_killed_collector_is_replaced_and_the_run_finishes(ray_session, tmp_pa
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(RayEngine, "run", run_then_kill)
-    summary = _train(tmp_path / "run", [*SHORT, *RAY, "collect.num_workers=2"])
+    summary = _train(tmp_path / "run", [*SHORT, *RAY, "collect.num_workers=2", f"collect.mode={mode}"])
     assert summary["status"] == "completed" and summary["iterations"] == 300
     assert summary["collect"]["collectors_replaced"] == 1
     assert "collector 1 died" in (tmp_path / "run" / "train.log").read_text()
