@@ -10,7 +10,6 @@ import secrets
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 

@@ -407,3 +407,18 @@ def test_loading_a_config_imports_no_heavy_modules():
             "print(sorted(m for m in ('tensorflow', 'keras', 'numba', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("override, key", [("collect.num_workers=4", "num_workers"), ("collect.mode=async", "mode"),
+                                           ("collect.address=10.0.0.5:6379", "address")])
+def test_a_ray_collection_key_without_the_ray_engine_is_refused_not_ignored(override, key):
+    with pytest.raises(cfg.ConfigError, match=f"^collect.{key}: .* has no effect with collect.engine: local; set "
+                                              "collect.engine: ray to use it, or remove it$"):
+        cfg.load_config(None, [override])
+    assert cfg.load_config(None, [override, "collect.engine=ray"]).collect.engine == "ray"
+
+
+@pytest.mark.parametrize("address", ["localhost", "10.0.0.5", "10.0.0.5:0", "10.0.0.5:70000", "a b:1", ":6379"])
+def test_a_malformed_ray_address_is_refused_at_load(address):
+    with pytest.raises(cfg.ConfigError, match="^collect.address: .* is not a Ray cluster address; pass host:port"):
+        cfg.load_config(None, ["collect.engine=ray", f"collect.address={address}"])

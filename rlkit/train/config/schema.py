@@ -290,6 +290,15 @@ class CollectConfig(_Section):
     mode: choice("sync", "async") = "sync"
     address: Annotated[Optional[Str], AfterValidator(ray_address)] = None
 
+    @model_validator(mode="after")
+    def _ray_keys_need_ray(self) -> "CollectConfig":
+        if self.engine == "local":  # a key that would be silently ignored is an error
+            chosen = {"num_workers": self.num_workers != 1, "mode": self.mode != "sync", "address": self.address is not None}
+            for key in (key for key, set_ in chosen.items() if set_):
+                raise OptionsError("", (key,), f"{dict(self)[key]!r} has no effect with collect.engine: local; "
+                                   "set collect.engine: ray to use it, or remove it")
+        return self
+
 
 class OutputConfig(_Section):
     """What a run writes, and where.
