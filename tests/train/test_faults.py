@@ -166,6 +166,11 @@ def test_memory_is_estimated_from_the_specs_before_allocating():
         check_memory(load_config(None, ["replay.max_length=100000000"]), probe, available=1 << 30)
     with pytest.raises(ConfigError, match=r"^eval.num_episodes: .*lower eval.num_episodes$"):
         check_memory(load_config(None, ["eval.num_episodes=100000000"]), probe, available=1 << 30)
+    ten_million = ["replay.max_length=10000000"]  # 0.37 GiB for one env's rows: fits alone, not for 4 collectors
+    check_memory(load_config(None, ten_million), probe, available=1 << 30)
+    with pytest.raises(ConfigError, match=r"^replay.max_length: the run needs about 1.5 GiB"):
+        check_memory(load_config(None, [*ten_million, "collect.engine=ray", "collect.num_workers=4"]), probe,
+                     available=1 << 30)
 
 
 def test_an_impossible_eval_batch_is_refused_before_tensorflow_starts(tmp_path):
