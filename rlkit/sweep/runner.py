@@ -4,8 +4,9 @@
     outcome.exit_code        # 0 all completed, 1 some failed, 130 interrupted
 
 A trial whose run directory has a ``completed`` ``summary.json`` is never rerun; one with a
-checkpoint short of its last iteration resumes from it (``Trainer(..., resume=True)``); any other
-(never started, crashed before its first checkpoint, failed) starts again from scratch.
+checkpoint resumes from it (``Trainer(..., resume=True)``: training continues, or, from the last
+iteration's checkpoint, only the outputs are written again); any other (never started, crashed
+before its first checkpoint) starts again from scratch.
 """
 from __future__ import annotations
 
@@ -49,8 +50,9 @@ class SweepOutcome:
         return EXIT_FAILED if self.failed or self.not_run else 0
 
 
-def trial_state(run_dir: Path, num_iterations: int) -> str:
-    """``"done"``, ``"resume"`` (a checkpoint before the last iteration) or ``"fresh"`` for a trial's run directory."""
+def trial_state(run_dir: Path) -> str:
+    """``"done"``, ``"resume"`` (a checkpoint: training continues from it, or, when it is the last
+    iteration's, only the outputs are written again) or ``"fresh"`` for a trial's run directory."""
     summary = run_dir / "summary.json"
     if summary.is_file():
         try:
@@ -60,7 +62,7 @@ def trial_state(run_dir: Path, num_iterations: int) -> str:
             pass
     saved = [int(m.group(1)) for p in (run_dir / "checkpoints").glob("ckpt-*")
              if p.is_dir() and (m := _CHECKPOINT.fullmatch(p.name))]
-    return "resume" if saved and max(saved) < num_iterations else "fresh"
+    return "resume" if saved else "fresh"
 
 
 def _line(trial: Trial, result: TrialResult, run_dir: Path) -> str:
@@ -108,13 +110,13 @@ def run_sweep(spec: SweepSpec, sweep_dir: Path, num_workers: int, video: bool = 
     worker actors (on the cluster at ``address``, or a local Ray).
     """
     stream = stream if stream is not None else sys.stdout
-    configs = spec.validate()
+    spec.validate()  # every trial's config, before anything runs
     outcome = SweepOutcome()
     began = time.perf_counter()
     tasks, trials = [], {}
     for trial in spec.trials():
         run_dir = trial.run_dir(sweep_dir)
-        state = trial_state(run_dir, configs[trial.key].train.num_iterations)
+        state = trial_state(run_dir)
         if state == "done":
             outcome.skipped += 1
             continue

@@ -75,16 +75,16 @@ def test_threads_never_oversubscribe_the_cores():
 
 def test_trial_state(tmp_path):
     run = tmp_path / "run"
-    assert trial_state(run, 100) == "fresh"
+    assert trial_state(run) == "fresh"
     (run / "checkpoints" / "ckpt-000000050").mkdir(parents=True)
     (run / "checkpoints" / "ckpt-000000100.tmp").mkdir()
-    assert trial_state(run, 100) == "resume"
+    assert trial_state(run) == "resume"
     (run / "checkpoints" / "ckpt-000000100").mkdir()
-    assert trial_state(run, 100) == "fresh"        # at its last iteration but no summary: outputs never written
+    assert trial_state(run) == "resume"       # at its last iteration, no summary: only the outputs are redone
     (run / "summary.json").write_text('{"status": "interrupted"}')
-    assert trial_state(run, 200) == "resume"
+    assert trial_state(run) == "resume"
     (run / "summary.json").write_text('{"status": "completed"}')
-    assert trial_state(run, 200) == "done"
+    assert trial_state(run) == "done"
 
 
 def test_exit_codes():

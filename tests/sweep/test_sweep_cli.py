@@ -29,9 +29,23 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def rlkit(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+def rlkit(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "rlkit", *args], capture_output=True, text=True, timeout=timeout,
-                          env=_env())
+                          env={**_env(), **env})
+
+
+def test_a_trial_killed_while_writing_its_outputs_resumes_without_training_again(tmp_path):
+    out = tmp_path / "sweep"
+    killed = rlkit("sweep", "--seeds", "0", *SMALL, "--no-video", "--workers", "1", "--out", str(out),
+                   RLKIT_KILL_AT="summary")  # the worker dies after its last checkpoint, before summary.json
+    assert killed.returncode == 1 and "WorkerDied" in killed.stdout
+    (run_dir,) = [path.parent for path in out.rglob("train.log")]
+    rows = _metric_rows(run_dir)
+    resumed = rlkit("sweep", "--resume", str(out), "--workers", "1", "--no-video")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed from ckpt-000000600 at iteration 600" in (run_dir / "train.log").read_text()
+    assert _metric_rows(run_dir) == rows  # nothing trained again
+    assert _sweep_json(out)["trials"]["completed"] == 1
 
 
 def _popen(*args: str) -> subprocess.Popen:
