@@ -17,6 +17,7 @@ from typing import Sequence
 from rlkit import _IMPORT_STARTED as _STARTED
 from rlkit._version import __version__
 
+EXIT_FAILED = 1  # rlkit train: an exception stopped training; rlkit sweep: some trials failed
 EXIT_USAGE = 2
 EXIT_DIVERGED = 3  # training stopped on a NaN or inf loss
 EXIT_IO = 4  # a file could not be written or read (disk full, read-only, no permission)
@@ -104,7 +105,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         config = load_config(args.config, args.overrides)
         run_dir = Path(args.out) if args.out is not None else new_run_dir(config)
         check_new_run_dir(run_dir)
-    from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingInterrupted
+    from rlkit.train.trainer import Trainer, TrainingDiverged, TrainingFailed, TrainingInterrupted
 
     trainer = Trainer(config, run_dir, resume=bool(args.resume), video=not args.no_video,
                       progress=not args.quiet, started=_STARTED, progress_stream=getattr(args, "terminal", None))
@@ -116,6 +117,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_DIVERGED
+    except TrainingFailed as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     seconds = summary["seconds"]
     print(f"done: {summary['iterations']} iterations, {summary['env_steps']} env steps; final average return "
           f"{summary['final_return']:.2f}, best {summary['best_return']:.2f} at iteration {summary['best_iteration']}; "

@@ -40,9 +40,14 @@ from rlkit.train.collection import CollectEngine
 from rlkit.train.config import Config, ConfigError
 from rlkit.types import StepType, TimeStep, Trajectory
 
-__all__ = ["RayEngine", "seam_row"]
+__all__ = ["RayEngine", "CollectorError", "seam_row"]
 
 _MAX_RESTARTS = 3  # deaths in a row of one collector before the run stops
+
+
+class CollectorError(RuntimeError):
+    """A collector's env or policy raised; the message names the collector and the exception, a note holds
+    the collector's traceback."""
 
 
 def seam_row(block: Trajectory, time_step: TimeStep) -> Trajectory:
@@ -151,18 +156,16 @@ class RayEngine(CollectEngine):
         """The blocks in collector order; a collector that died is replaced and asked again."""
         try:
             return self.ray.get(futures)  # one call for all: the usual case
-        except self.ray.exceptions.RayActorError:
-            pass  # find which collector died, below
+        except (self.ray.exceptions.RayActorError, self.ray.exceptions.RayTaskError):
+            pass  # find which collector died or raised, below
         results = []
         for index, future in enumerate(futures):
             while True:
-                try:
-                    results.append(self.ray.get(future))
-                    self._deaths[index] = 0
+                result = self._fetch(future, index)
+                if result is not None:
+                    results.append(result)
                     break
-                except self.ray.exceptions.RayActorError as err:
-                    self._replace(index, err)
-                    future = self._call(index, states[index], num_steps)
+                future = self._call(index, states[index], num_steps)
         return results
 
     def _run_async(self, num_steps: int, observers: Sequence[Observer]) -> Any:
@@ -188,11 +191,18 @@ class RayEngine(CollectEngine):
         return self._join(self._lanes)
 
     def _fetch(self, future: Any, index: int) -> CollectedBlock | None:
+        """The block of ``future`` (collector ``index``), or ``None`` after replacing a collector that died;
+        ``CollectorError`` if its env or policy raised (replacing it would only raise again)."""
         try:
             result = self.ray.get(future)
         except self.ray.exceptions.RayActorError as err:
             self._replace(index, err)
             return None
+        except self.ray.exceptions.RayTaskError as err:
+            cause = err.cause if isinstance(err.cause, BaseException) else err
+            error = CollectorError(f"collector {index}: {type(cause).__name__}: {' '.join(str(cause).split())[:200]}")
+            error.add_note(str(err))  # the collector's traceback, for train.log
+            raise error from None
         self._deaths[index] = 0
         return result
 

@@ -47,6 +47,22 @@ class TrainingDiverged(Exception):
         self.iteration = iteration
 
 
+class TrainingFailed(Exception):
+    """An exception stopped training (raised by the env, the agent, the buffer, a collector, or rlkit
+    itself); its traceback went to ``train.log`` and ``summary.json`` says ``failed``."""
+
+    def __init__(self, error: BaseException, iteration: int, last_checkpoint: int | None, run_dir: Path) -> None:
+        message = " ".join(str(error).split()) or "(no message)"
+        if len(message) > 300:
+            message = message[:297] + "..."
+        where = (f"the last checkpoint (iteration {last_checkpoint}) is intact: once the cause is fixed, "
+                 f"rlkit train --resume {run_dir} continues from it" if last_checkpoint is not None
+                 else "no checkpoint was written yet")
+        super().__init__(f"training stopped after iteration {iteration} by {type(error).__name__}: {message} (traceback "
+                         f"in {run_dir / 'train.log'}); {where}")
+        self.iteration = iteration
+
+
 def chunk_notes(config: Any) -> list[str]:
     """Notes for intervals that cut chunks short (each new chunk length compiles one more training function)."""
     return [f"note: {key} {interval} is not a multiple of train.chunk_size {config.train.chunk_size}; chunks are "

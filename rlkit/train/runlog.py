@@ -35,6 +35,12 @@ class RunLog:
         else:
             print(message, file=self.stream, flush=True)
 
+    def file_only(self, text: str) -> None:
+        """``text`` (e.g. a traceback) to the log file only."""
+        if self._file is not None:
+            self._file.write(text.rstrip("\n") + "\n")
+            self._file.flush()
+
     def open_bar(self, total: int, initial: int) -> None:
         """A tqdm bar of ``total`` iterations starting at ``initial`` (only on a terminal)."""
         stream = self.progress_stream or sys.stderr

@@ -25,9 +25,11 @@ episode-boundary (reset) steps included, as the tutorial's ``collect_step`` does
 """
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
+import traceback
 import warnings
 from pathlib import Path
 from typing import Any, TextIO
@@ -41,16 +43,17 @@ from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, Envir
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.collection import CollectEngine, make_engine
 from rlkit.train.components import derive_seed, make_agent, make_replay_buffer
-from rlkit.train.config import Config, dump_config
+from rlkit.train.config import Config, ConfigError, dump_config
 from rlkit.train.outputs import write_outputs, write_report
 from rlkit.train.preflight import build_checked_envs
 from rlkit.train.recorder import MetricsRecorder, open_recorder
-from rlkit.train.run_state import TrainingDiverged, TrainingInterrupted, built, chunk_notes, restore_run, save_run
+from rlkit.train.run_state import (TrainingDiverged, TrainingFailed, TrainingInterrupted, built, chunk_notes,
+                                   restore_run, save_run)
 from rlkit.train.run_dir import check_new_run_dir, lock_run_dir
 from rlkit.train.runlog import RunLog
 from rlkit.train.summary import PhaseTimer, write_summary
 
-__all__ = ["Trainer", "TrainingInterrupted", "TrainingDiverged"]
+__all__ = ["Trainer", "TrainingInterrupted", "TrainingDiverged", "TrainingFailed"]
 
 
 def _next_multiple(value: int, interval: int) -> int:
@@ -238,34 +241,54 @@ class Trainer:
             began = time.perf_counter()
             self.log(f"rlkit {__version__}: {'resuming' if self.resume else 'training'} {cfg.env.name} in {self.run_dir}")
             self._build()
-            if self.resume and restore_run(self):
-                dump_config(cfg, self.run_dir / "config.yaml")
-                self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)
-            else:  # a new run, or one killed before its first checkpoint: start (again) from the beginning
-                dump_config(cfg, self.run_dir / "config.yaml")
-                crash_point("config_written")
-                self._start_fresh()
-                row = self._metrics_row(0)
-                row["wall_seconds"] = time.perf_counter() - self.started
-                self._evaluate(row)
-                self.recorder.record(**row)
-            self.timer.add("setup", began)
             try:
-                self._loop()
-            except TrainingDiverged as err:
-                self.log(f"error: {err}")
-                self._write_summary("diverged")
-                raise
-            if self._interrupted:
-                self._write_summary("interrupted")
-                raise TrainingInterrupted(self.run_dir, self.iteration)
-            return self._finish()
+                return self._train_and_finish(began)
+            except (TrainingDiverged, TrainingInterrupted, ConfigError, OSError, MemoryError):
+                raise  # each is one line already (the CLI's exit codes 3, 130, 2, 4)
+            except Exception as err:  # raised by a component (or rlkit): one line for the user, the traceback logged
+                raise self._failed(err) from err
         finally:
             if self.collection is not None:
                 self.collection.close()
             if self.recorder is not None:
                 self.recorder.close()
             self.logger.close()
+
+    def _failed(self, err: Exception) -> TrainingFailed:
+        self.logger.file_only("".join(traceback.format_exception(err)))
+        saved = self.checkpoints.checkpoints()
+        failure = TrainingFailed(err, self.iteration, saved[-1][0] if saved else None, self.run_dir)
+        self.log(f"error: {failure}")
+        if self.recorder is not None:
+            with contextlib.suppress(Exception):  # best effort: the failure itself is what must reach the user
+                self._write_summary("failed")
+        return failure
+
+    def _train_and_finish(self, began: float) -> dict[str, Any]:
+        """Restore or start, the loop, the outputs (after :meth:`_build`)."""
+        cfg = self.config
+        if self.resume and restore_run(self):
+            dump_config(cfg, self.run_dir / "config.yaml")
+            self.recorder = open_recorder(self.run_dir, self.config.output.tensorboard, self.iteration)
+        else:  # a new run, or one killed before its first checkpoint: start (again) from the beginning
+            dump_config(cfg, self.run_dir / "config.yaml")
+            crash_point("config_written")
+            self._start_fresh()
+            row = self._metrics_row(0)
+            row["wall_seconds"] = time.perf_counter() - self.started
+            self._evaluate(row)
+            self.recorder.record(**row)
+        self.timer.add("setup", began)
+        try:
+            self._loop()
+        except TrainingDiverged as err:
+            self.log(f"error: {err}")
+            self._write_summary("diverged")
+            raise
+        if self._interrupted:
+            self._write_summary("interrupted")
+            raise TrainingInterrupted(self.run_dir, self.iteration)
+        return self._finish()
 
     def _loop(self) -> None:
         main_thread = threading.current_thread() is threading.main_thread()

@@ -130,6 +130,21 @@ def test_resume_of_an_async_run(ray_session, tmp_path):
     assert [row["iteration"] for row in read_metrics(run / "metrics.csv")] == list(range(0, 301, 50))
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_collector_whose_env_raises_stops_the_run_with_one_line_naming_it(ray_session, tmp_path, mode):
+    from rlkit.train.trainer import TrainingFailed
+
+    run = tmp_path / "run"
+    with pytest.raises(TrainingFailed, match=r"^training stopped after iteration \d+ by CollectorError: collector [01]: "
+                                             r"RuntimeError: the simulator lost its license server \(traceback in "):
+        _train(run, [*SHORT, *RAY, "collect.num_workers=2", f"collect.mode={mode}", "env.num_envs=1",
+                     "env.name=tests.failing_env:FailingEnv", "env.kwargs={fail_at: 200}", "eval.env=CartPole-v0",
+                     "eval.env_kwargs={}"])
+    log = (run / "train.log").read_text()
+    assert "failing_env.py" in log and "ray::Collector.run" in log  # the collector's own traceback
+    assert json.loads((run / "summary.json").read_text())["status"] == "failed"
+
+
 def _slow_engine(mode: str, workers: int = 2):
     from rlkit import make
     from rlkit.distributed.engine import RayEngine

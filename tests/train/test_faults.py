@@ -177,3 +177,24 @@ def test_an_impossible_eval_batch_is_refused_before_tensorflow_starts(tmp_path):
     result = rlkit("train", "--out", str(tmp_path / "run"), "--set", "eval.num_episodes=1000000000")
     assert "lower eval.num_episodes" in _one_line(result, 2)
     assert not (tmp_path / "run").exists()
+
+
+def test_an_env_that_raises_mid_training_is_one_line_with_its_traceback_in_train_log(tmp_path):
+    run = tmp_path / "run"
+    args = ["--set", "env.name=tests.failing_env:FailingEnv", "--set", "env.kwargs={fail_at: 1800}",
+            "--set", "eval.env=CartPole-v0", "--set", "eval.env_kwargs={}", "--set", "train.num_iterations=2000", "--set", "train.checkpoint_interval=500",
+            "--set", "eval.interval=500", "--no-video", "--quiet"]
+    failed = rlkit("train", *args, "--out", str(run))
+    line = _one_line(failed, 1)
+    assert line.startswith("error: training stopped after iteration 1600 by RuntimeError: the simulator lost its license "
+                           f"server (traceback in {run / 'train.log'}); the last checkpoint (iteration 1500) is intact")
+    log = (run / "train.log").read_text()
+    assert "Traceback (most recent call last)" in log and "failing_env.py" in log
+    assert json.loads((run / "summary.json").read_text())["status"] == "failed"
+
+    # The fault was passing (a resumed FailingEnv counts its steps afresh): --resume continues from the checkpoint.
+    again = rlkit("train", "--resume", str(run), "--no-video", "--quiet")
+    assert again.returncode == 0 and not again.stderr, again.stderr
+    assert "resumed from ckpt-000001500 at iteration 1500" in (run / "train.log").read_text()
+    assert json.loads((run / "summary.json").read_text())["status"] == "completed"
+    assert [row["iteration"] for row in read_metrics(run / "metrics.csv")][-1] == 2000
