@@ -92,6 +92,7 @@ class RayEngine(CollectEngine):
         self._policy_since = 0
         self._lanes: list[Any] = []
         self._owed = 0
+        self._num_steps = 0
         self._deaths = [0] * self.num_workers
 
     @property
@@ -169,6 +170,7 @@ class RayEngine(CollectEngine):
         return results
 
     def _run_async(self, num_steps: int, observers: Sequence[Observer]) -> Any:
+        self._num_steps = num_steps
         busy = set(self._running.values())
         for index in range(self.num_workers):
             if index not in busy:
@@ -250,10 +252,24 @@ class RayEngine(CollectEngine):
     def get_state(self) -> State | None:
         """Each collector's env, policy stream and restart count; in async mode, from before the block in
         flight (a resumed run collects it again, so no row is lost or written twice)."""
-        states = self.ray.get([collector.get_state.remote(bool(self._running)) for collector in self.collectors])
+        in_flight = bool(self._running)
+        try:
+            states = self.ray.get([collector.get_state.remote(in_flight) for collector in self.collectors])
+        except self.ray.exceptions.RayActorError:  # a collector died since its last block: replace it first
+            states = [self._collector_state(index, in_flight) for index in range(self.num_workers)]
         if any(state is None for state in states):
             return None
         return {"collectors": states, "version": self.version}
+
+    def _collector_state(self, index: int, in_flight: bool) -> State | None:
+        while True:
+            try:
+                return self.ray.get(self.collectors[index].get_state.remote(in_flight))
+            except self.ray.exceptions.RayActorError as err:
+                self._replace(index, err)
+                for future in [future for future, owner in self._running.items() if owner == index]:
+                    del self._running[future]  # the dead collector's call; the new one starts its own
+                    self._running[self._call(index, self._lanes[index], self._num_steps)] = index
 
     def set_state(self, state: State) -> None:
         saved = list(state["collectors"])

@@ -176,6 +176,25 @@ def test_async_takes_blocks_from_whoever_delivers_and_never_waits_for_a_straggle
         engine.close()
 
 
+def test_async_checkpoint_after_a_collector_died_between_blocks_replaces_it(ray_session):
+    from rlkit.policies import RandomPolicy
+
+    config, engine, env = _slow_engine("async")
+    try:
+        engine.reset(config.train.seed)
+        policy = RandomPolicy(env.time_step_spec(), env.action_spec(), seed=0)
+        engine.run(policy, (), 10, [_Blocks([])])
+        os.kill(ray_session.get(engine.collectors[1].pid.remote()), signal.SIGKILL)  # its next block is in flight
+        state = engine.get_state()
+        assert len(state["collectors"]) == 2 and state["collectors"][1]["restart"] == 1
+        assert engine.diagnostics()["collectors_replaced"] == 1
+        seen = []
+        engine.run(policy, (), 10, [_Blocks(seen)])  # and collection goes on
+        assert seen
+    finally:
+        engine.close()
+
+
 def test_async_seams_carry_the_observation_where_each_collector_goes_on(ray_session):
     from rlkit.core import trajectory_spec
     from rlkit.policies import RandomPolicy
