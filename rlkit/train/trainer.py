@@ -38,8 +38,11 @@ import numpy as np
 
 from rlkit import backend
 from rlkit.core import PrioritizedReplay
+from rlkit.envs.check import EnvCheckError
 from rlkit.faults import crash_point
+from rlkit.fileio import CorruptFileError
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
+from rlkit.registry import RegistryError
 from rlkit.train.checkpoint import CheckpointManager
 from rlkit.train.collection import CollectEngine, make_engine
 from rlkit.train.components import derive_seed, make_agent, make_replay_buffer
@@ -243,7 +246,8 @@ class Trainer:
             self._build()
             try:
                 return self._train_and_finish(began)
-            except (TrainingDiverged, TrainingInterrupted, ConfigError, OSError, MemoryError):
+            except (TrainingDiverged, TrainingInterrupted, ConfigError, CorruptFileError, EnvCheckError, RegistryError,
+                    backend.BackendError, OSError, MemoryError):
                 raise  # each is one line already (the CLI's exit codes 3, 130, 2, 4)
             except Exception as err:  # raised by a component (or rlkit): one line for the user, the traceback logged
                 raise self._failed(err) from err
