@@ -7,6 +7,7 @@ new one, never a torn one. :func:`exclusive_lock` keeps a second process out of 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -15,9 +16,11 @@ from pathlib import Path
 from typing import IO, Iterator
 
 __all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file", "CorruptFileError", "exclusive_lock",
-           "LockHeldError", "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST"]
+           "LockHeldError", "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST", "STORAGE_ERRNOS"]
 
 FILE_MANIFEST = "rlkit_files.json"
+STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""Errors of the storage itself (full, quota, read-only, permissions): the CLI's exit code 4."""
 
 
 class CorruptFileError(ValueError):

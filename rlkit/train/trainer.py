@@ -40,7 +40,7 @@ from rlkit import backend
 from rlkit.core import PrioritizedReplay
 from rlkit.envs.check import EnvCheckError
 from rlkit.faults import crash_point
-from rlkit.fileio import CorruptFileError
+from rlkit.fileio import STORAGE_ERRNOS, CorruptFileError
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.registry import RegistryError
 from rlkit.train.checkpoint import CheckpointManager
@@ -247,9 +247,11 @@ class Trainer:
             try:
                 return self._train_and_finish(began)
             except (TrainingDiverged, TrainingInterrupted, ConfigError, CorruptFileError, EnvCheckError, RegistryError,
-                    backend.BackendError, OSError, MemoryError):
-                raise  # each is one line already (the CLI's exit codes 3, 130, 2, 4)
+                    backend.BackendError, MemoryError):
+                raise  # each is one line already (the CLI's exit codes 3, 130, 2)
             except Exception as err:  # raised by a component (or rlkit): one line for the user, the traceback logged
+                if isinstance(err, OSError) and err.errno in STORAGE_ERRNOS:
+                    raise  # a full or read-only disk: the CLI's exit code 4
                 raise self._failed(err) from err
         finally:
             if self.collection is not None:

@@ -198,3 +198,13 @@ def test_an_env_that_raises_mid_training_is_one_line_with_its_traceback_in_train
     assert "resumed from ckpt-000001500 at iteration 1500" in (run / "train.log").read_text()
     assert json.loads((run / "summary.json").read_text())["status"] == "completed"
     assert [row["iteration"] for row in read_metrics(run / "metrics.csv")][-1] == 2000
+
+
+def test_an_env_oserror_that_is_not_about_the_disk_is_one_line_too(tmp_path):
+    run = tmp_path / "run"
+    failed = rlkit("train", "--set", "env.name=tests.failing_env:FailingEnv", "--set",
+                   "env.kwargs={fail_at: 300, missing_file: true}", "--set", "eval.env=CartPole-v0", "--set",
+                   "eval.env_kwargs={}", "--no-video", "--quiet", "--out", str(run))
+    line = _one_line(failed, 1)
+    assert line.startswith("error: training stopped after iteration 100 by FileNotFoundError: [Errno 2] No such file "
+                           "or directory: 'assets/level-2.bin' (traceback in ")
