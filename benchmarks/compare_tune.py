@@ -72,25 +72,21 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--iterations", type=int, default=1000)
     args = parser.parse_args()
-    import ray
-
-    from rlkit.distributed.runtime import connect
+    from rlkit.testing.local_ray import local_ray
 
     temp = Path(tempfile.mkdtemp(prefix="rlkit-tune-", dir="/tmp"))
     try:
-        connect(None, num_cpus=2, _temp_dir=str(temp / "ray"))
-        rows = []
-        for name, run in (("plain actors", run_plain), ("Ray Tune", run_tune), ("plain actors", run_plain)):
-            wall, trial_seconds = run(temp / name.replace(" ", "-") / str(len(rows)), args.trials, args.iterations)
-            rows.append((name, wall, trial_seconds, (wall * 2 - trial_seconds) / args.trials))
+        with local_ray(num_cpus=2):
+            rows = []
+            for name, run in (("plain actors", run_plain), ("Ray Tune", run_tune), ("plain actors", run_plain)):
+                wall, trial_seconds = run(temp / name.replace(" ", "-") / str(len(rows)), args.trials, args.iterations)
+                rows.append((name, wall, trial_seconds, (wall * 2 - trial_seconds) / args.trials))
         print(f"\n{args.trials} tutorial trials of {args.iterations} iterations, 2 at a time, 1 CPU each")
         print(f"{'executor':<14} {'wall s':>8} {'trials s':>9} {'overhead s/trial':>17}")
         for name, wall, trial_seconds, overhead in rows:
             print(f"{name:<14} {wall:8.2f} {trial_seconds:9.2f} {overhead:17.2f}")
     finally:
-        ray.shutdown()
         shutil.rmtree(temp, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

@@ -19,10 +19,7 @@ Ratios are printed against the baseline measured in the same run; nothing assert
 """
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
-import tempfile
 import time
 
 import numpy as np
@@ -39,16 +36,10 @@ STALL = {"stall_ms": 50.0, "stall_probability": 0.01}
 
 @pytest.fixture(scope="module")
 def ray_runtime():
-    from rlkit.distributed.runtime import connect
+    from rlkit.testing.local_ray import local_ray
 
-    temp = tempfile.mkdtemp(prefix="rlkit-ray-", dir="/tmp")
-    saved = {key: os.environ.get(key) for key in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "PYTHONPATH")}
-    ray = connect(None, num_cpus=2, _temp_dir=temp)
-    yield ray
-    ray.shutdown()
-    for key, value in saved.items():
-        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
-    shutil.rmtree(temp, ignore_errors=True)
+    with local_ray(num_cpus=2) as ray:
+        yield ray
 
 
 @pytest.fixture(scope="module")

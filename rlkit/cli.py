@@ -6,7 +6,6 @@ subcommands that need them, so ``rlkit --help`` and ``rlkit list`` stay fast.
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 import warnings
@@ -470,13 +469,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _dispatch(args)
 
 
-_IO_FIXES = {
-    errno.ENOSPC: "the disk is full: free space, or write elsewhere (--out)",
-    errno.EDQUOT: "the disk quota is used up: free space, or write elsewhere (--out)",
-    errno.EROFS: "the file system is read-only: write to a writable directory (--out) or copy the run there",
-    errno.EACCES: "permission denied: write to a directory you can write (--out) or fix its permissions",
-    errno.EPERM: "operation not permitted: write to a directory you can write (--out) or fix its permissions",
-}
 
 
 def _one_line_warning(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> str:
@@ -486,7 +478,7 @@ def _one_line_warning(message: Warning | str, category: type[Warning], *args: ob
 def _dispatch(args: argparse.Namespace) -> int:
     from rlkit.backend import BackendError
     from rlkit.envs.check import EnvCheckError
-    from rlkit.fileio import CorruptFileError
+    from rlkit.fileio import STORAGE_FIXES, CorruptFileError
     from rlkit.registry import RegistryError
     from rlkit.train.config import ConfigError
 
@@ -500,10 +492,10 @@ def _dispatch(args: argparse.Namespace) -> int:
               "layer sizes (network.fc_layer_params)", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:
-        if err.errno not in _IO_FIXES:
+        if err.errno not in STORAGE_FIXES:
             raise
         where = f"{err.filename}: " if err.filename else ""
-        print(f"error: {where}{err.strerror}; {_IO_FIXES[err.errno]} (a run's last checkpoint, if any, is intact: "
+        print(f"error: {where}{err.strerror}; {STORAGE_FIXES[err.errno]} (a run's last checkpoint, if any, is intact: "
               "rlkit train --resume RUN_DIR continues from it)", file=sys.stderr)
         return EXIT_IO
     except KeyboardInterrupt:

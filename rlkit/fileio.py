@@ -16,11 +16,17 @@ from pathlib import Path
 from typing import IO, Iterator
 
 __all__ = ["atomic_write", "atomic_write_bytes", "fsync_dir", "sha256_file", "CorruptFileError", "exclusive_lock",
-           "LockHeldError", "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST", "STORAGE_ERRNOS"]
+           "LockHeldError", "write_file_manifest", "verify_file_manifest", "FILE_MANIFEST", "STORAGE_FIXES"]
 
 FILE_MANIFEST = "rlkit_files.json"
-STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
-"""Errors of the storage itself (full, quota, read-only, permissions): the CLI's exit code 4."""
+STORAGE_FIXES = {
+    errno.ENOSPC: "the disk is full: free space, or write elsewhere (--out)",
+    errno.EDQUOT: "the disk quota is used up: free space, or write elsewhere (--out)",
+    errno.EROFS: "the file system is read-only: write to a writable directory (--out) or copy the run there",
+    errno.EACCES: "permission denied: write to a directory you can write (--out) or fix its permissions",
+    errno.EPERM: "operation not permitted: write to a directory you can write (--out) or fix its permissions",
+}
+"""Errors of the storage itself (full, quota, read-only, permissions) and what to do: the CLI's exit code 4."""
 
 
 class CorruptFileError(ValueError):

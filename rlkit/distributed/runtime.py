@@ -81,18 +81,16 @@ def _check_reachable(address: str, what: str, timeout: float = 5.0) -> None:
     """``ConfigError`` unless ``address`` (``host:port``, ``ray://host:port`` or ``auto``) answers on its
     port within ``timeout`` seconds: ``ray.init`` would otherwise retry an unreachable address for minutes."""
     from rlkit.train.config import ConfigError
-
-    from rlkit.train.config.schema import ray_address
+    from rlkit.train.config.schema import split_ray_address
 
     try:
-        ray_address(address)
+        host_port = split_ray_address(address)
     except ValueError as err:
         raise ConfigError(f"{what}: {err}") from None
-    if address == "auto":
+    if host_port is None:  # auto: Ray finds the cluster this machine belongs to
         return
-    host, _, port = address.removeprefix("ray://").rpartition(":")
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        socket.create_connection(host_port, timeout=timeout).close()
     except OSError as err:
         reason = err.strerror or type(err).__name__
         raise ConfigError(f"{what}: cannot join the Ray cluster at {address!r}: nothing answers there ({reason}); "

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from rlkit.distributed.runtime import connect, ray_is_running
-from rlkit.sweep.worker import Task, TrialResult
+from rlkit.sweep.worker import Task, TrialResult, prepare_worker
 
 __all__ = ["RayExecutor", "SweepWorker"]
 
@@ -30,16 +30,10 @@ class SweepWorker:
 
     def __init__(self, num_threads: int) -> None:
         began = time.perf_counter()
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        from rlkit.cli_runtime import enable_xla_cache, quiet_tensorflow_logs
+        from rlkit.cli_runtime import quiet_tensorflow_logs
 
-        enable_xla_cache()
         with quiet_tensorflow_logs():
-            from rlkit.networks.tf_runtime import configure_tensorflow, start_runtime
-
-            configure_tensorflow(num_threads=num_threads)
-            start_runtime()  # now: each trainer then keeps these thread pools
-            import rlkit.train.trainer  # noqa: F401 - every import paid once, before the first trial
+            prepare_worker(num_threads)
         self.startup_seconds = time.perf_counter() - began
 
     def pid(self) -> int:

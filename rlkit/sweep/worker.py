@@ -89,23 +89,30 @@ def _run_task(task: Task) -> TrialResult:
     return result
 
 
+def prepare_worker(num_threads: int) -> None:
+    """Set a worker up once for many trials (call it under ``quiet_tensorflow_logs``): the XLA cache,
+    TensorFlow with ``num_threads`` threads and its thread pools started, every trainer import paid."""
+    from rlkit.cli_runtime import enable_xla_cache
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    enable_xla_cache()
+    from rlkit.networks.tf_runtime import configure_tensorflow, start_runtime
+
+    configure_tensorflow(num_threads=num_threads)
+    start_runtime()  # now: each trainer then keeps these thread pools
+    import rlkit.train.trainer  # noqa: F401 - pay every import once, before the first trial
+
+
 def worker_main(conn: Any, num_threads: int) -> None:
     """The worker process: set up TensorFlow with ``num_threads`` threads, then serve tasks from ``conn``."""
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     began = time.perf_counter()
-    from rlkit.cli_runtime import enable_xla_cache, quiet_tensorflow_logs
+    from rlkit.cli_runtime import quiet_tensorflow_logs
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    enable_xla_cache()
     with quiet_tensorflow_logs():
         try:
-            from rlkit.networks.tf_runtime import configure_tensorflow, start_runtime
-
-            configure_tensorflow(num_threads=num_threads)
-            start_runtime()  # now: each trainer then keeps these thread pools
-            import rlkit.train.trainer  # noqa: F401 - pay every import once, before the first trial
-
+            prepare_worker(num_threads)
             conn.send(("ready", os.getpid(), time.perf_counter() - began))
             while (task := conn.recv()) is not None:
                 result = _run_task(task)

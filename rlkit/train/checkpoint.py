@@ -83,6 +83,11 @@ class CheckpointManager:
                 found.append((int(match.group(1)), child))
         return sorted(found)
 
+    def latest_iteration(self) -> int | None:
+        """The iteration of the newest finished checkpoint, ``None`` before the first."""
+        saved = self.checkpoints()
+        return saved[-1][0] if saved else None
+
     def save(
         self,
         iteration: int,

@@ -40,7 +40,7 @@ from rlkit import backend
 from rlkit.core import PrioritizedReplay
 from rlkit.envs.check import EnvCheckError
 from rlkit.faults import crash_point
-from rlkit.fileio import STORAGE_ERRNOS, CorruptFileError
+from rlkit.fileio import STORAGE_FIXES, CorruptFileError
 from rlkit.metrics import AverageEpisodeLengthMetric, AverageReturnMetric, EnvironmentSteps, NumberOfEpisodes, evaluate
 from rlkit.registry import RegistryError
 from rlkit.train.checkpoint import CheckpointManager
@@ -181,8 +181,7 @@ class Trainer:
         crash_point("chunk_trained")
         if not np.all(np.isfinite(losses)):  # stop before anything of this state is recorded or checkpointed
             first = int(np.flatnonzero(~np.isfinite(losses))[0]) // cfg.train.train_steps_per_iteration + start + 1
-            saved = self.checkpoints.checkpoints()
-            raise TrainingDiverged(first, saved[-1][0] if saved else None)
+            raise TrainingDiverged(first, self.checkpoints.latest_iteration())
         iteration_losses = losses.reshape(end - start, cfg.train.train_steps_per_iteration).mean(axis=1)
         now = self.timer.add("train", now)
         self.iteration, rate = end, (end - start) / max(now - began, 1e-9)
@@ -250,7 +249,7 @@ class Trainer:
                     backend.BackendError, MemoryError):
                 raise  # each is one line already (the CLI's exit codes 3, 130, 2)
             except Exception as err:  # raised by a component (or rlkit): one line for the user, the traceback logged
-                if isinstance(err, OSError) and err.errno in STORAGE_ERRNOS:
+                if isinstance(err, OSError) and err.errno in STORAGE_FIXES:
                     raise  # a full or read-only disk: the CLI's exit code 4
                 raise self._failed(err) from err
         finally:
@@ -262,8 +261,7 @@ class Trainer:
 
     def _failed(self, err: Exception) -> TrainingFailed:
         self.logger.file_only("".join(traceback.format_exception(err)))
-        saved = self.checkpoints.checkpoints()
-        failure = TrainingFailed(err, self.iteration, saved[-1][0] if saved else None, self.run_dir)
+        failure = TrainingFailed(err, self.iteration, self.checkpoints.latest_iteration(), self.run_dir)
         self.log(f"error: {failure}")
         if self.recorder is not None:
             with contextlib.suppress(Exception):  # best effort: the failure itself is what must reach the user
@@ -303,8 +301,7 @@ class Trainer:
             self.logger.open_bar(self.config.train.num_iterations, self.iteration)
             while self.iteration < self.config.train.num_iterations and not self._interrupted:
                 self._run_chunk()
-            saved = self.checkpoints.checkpoints()
-            if self._interrupted and not (saved and saved[-1][0] == self.iteration):
+            if self._interrupted and self.checkpoints.latest_iteration() != self.iteration:
                 self._save_checkpoint()
         finally:
             self.logger.close_bar()

@@ -60,14 +60,22 @@ def _file_name(value: Optional[str]) -> Optional[str]:
     return value
 
 
-def ray_address(value: Optional[str]) -> Optional[str]:
-    """``value`` if it is a Ray cluster address (``host:port``, ``ray://host:port`` or ``auto``), else ``ValueError``."""
-    if value is None or value == "auto":
-        return value
+def split_ray_address(value: str) -> tuple[str, int] | None:
+    """``(host, port)`` of a Ray cluster address (``host:port`` or ``ray://host:port``), ``None`` for ``auto``;
+    ``ValueError`` for anything else."""
+    if value == "auto":
+        return None
     host, _, port = value.removeprefix("ray://").rpartition(":")
     if not host or any(c.isspace() for c in host) or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"{value!r} is not a Ray cluster address; pass host:port as `ray start --head` prints it "
                          "(e.g. 10.0.0.5:6379), or auto")
+    return host.strip("[]"), int(port)
+
+
+def ray_address(value: Optional[str]) -> Optional[str]:
+    """``value`` if it is ``None`` or a Ray cluster address (:func:`split_ray_address`), else ``ValueError``."""
+    if value is not None:
+        split_ray_address(value)
     return value
 
 
