@@ -93,8 +93,10 @@ def test_the_sweep_resumes_after_the_sweep_process_dies(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(repo)}
     sets = [arg for item in SETS for arg in ("--set", item)]
     sweep_dir = tmp_path / "sweep"
+    # One worker: two trials ending together must not both be replaced before the kill lands (with two
+    # workers, all four trials could finish while Ray ends the dead sweep's actors).
     process = subprocess.Popen([sys.executable, "-m", "rlkit", "sweep", "--executor", "ray", "--seeds", "0-3",
-                                "--workers", "2", "--no-video", "--out", str(sweep_dir), *sets],
+                                "--workers", "1", "--no-video", "--out", str(sweep_dir), *sets],
                                env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
     while not list(sweep_dir.glob("trials/*/seed-*/summary.json")) and time.monotonic() < deadline:
